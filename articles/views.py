@@ -1,12 +1,12 @@
 import datetime
 
-from django.http import Http404, HttpResponseGone, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponseGone
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from .models import Article, Author, Section, SlugRedirect
+from .models import Article, Author, Section
 
 
 class LiveArticlesMixin:
@@ -82,10 +82,7 @@ class ArticleDetailView(DetailView):
         try:
             return super().get(request, *args, **kwargs)
         except Http404:
-            redirect = SlugRedirect.objects.filter(old_path=request.path).select_related("article")
-            redirect = redirect.first()
-            if redirect and redirect.article.is_live:
-                return HttpResponsePermanentRedirect(redirect.article.get_absolute_url())
+            # Old addresses are answered by SlugRedirectFallbackMiddleware.
             if Article.objects.filter(
                 slug=self.kwargs["slug"], status=Article.Status.WITHDRAWN
             ).exists():
