@@ -219,10 +219,11 @@ class Article(models.Model):
         self.body = sanitize_body(self.body)
         self.word_count = word_count(self.body)
         self.updated_at = timezone.now()
-        if self.pk:
+        bump = self.pk is not None and not self._state.adding
+        if bump:
             self.version = F("version") + 1
         super().save(*args, **kwargs)
-        if self.pk and isinstance(self.version, F):
+        if bump:
             self.version = type(self).objects.values_list("version", flat=True).get(pk=self.pk)
 
     def get_absolute_url(self):

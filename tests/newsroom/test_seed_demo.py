@@ -1,0 +1,56 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from articles.models import Article, Author, Correction, Image, Section
+from comments.models import Comment
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Article, Author, Section, Image, Correction, Comment]
+
+
+def snapshot():
+    return {
+        model.__name__: sorted(model.objects.values_list("pk", flat=True)) for model in MODELS
+    } | {"article versions": sorted(Article.objects.values_list("pk", "version"))}
+
+
+def test_seed_demo_fills_an_empty_database_with_believable_content():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert Article.objects.live().count() >= 40
+    assert Article.objects.scheduled().count() == 1
+    assert Article.objects.filter(status="draft").count() == 1
+    assert Correction.objects.exists()
+    assert set(Comment.objects.values_list("status", flat=True)) == {
+        "pending",
+        "approved",
+        "rejected",
+        "spam",
+    }
+    assert all(author.photo for author in Author.objects.all())
+    assert Article.objects.live().filter(lead_image__isnull=True).count() == 0
+    long_bodies = [a for a in Article.objects.live() if a.body.count("<p>") >= 4]
+    assert len(long_bodies) >= 40
+    for username, role in [
+        ("reporter", "Reporter"),
+        ("editor", "Editor"),
+        ("moderator", "Moderator"),
+    ]:
+        assert username in out.getvalue()
+        user = authenticate(username=username, password=f"newsroom-{username}-demo")
+        assert user is not None and user.is_staff
+        assert user.groups.filter(name=role).exists()
+    assert authenticate(username="admin", password="newsroom-admin-demo").is_superuser
+
+
+def test_seed_demo_twice_changes_nothing_the_second_time():
+    call_command("seed_demo", stdout=StringIO())
+    before = snapshot()
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert snapshot() == before
+    assert "nothing changed" in out.getvalue()
