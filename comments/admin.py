@@ -1,32 +1,486 @@
-from django.contrib import admin
+"""The moderation desk: the Comment change list is the queue.
 
-from .models import BlockedTerm, Comment, CommentFlag, ModerationEvent
+Every status change, whether from a bulk action, a row's buttons, the change
+page or a keyboard shortcut (static/js/moderation.js presses those buttons),
+goes through `Comment.moderate()`, which records a ModerationEvent and refuses
+to overwrite a decision another moderator made in the meantime.
+"""
+
+import datetime
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models.functions import TruncDate
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from articles.models import Article, Section
+
+from .models import (
+    BlockedCommenter,
+    BlockedTerm,
+    Comment,
+    CommentFlag,
+    ModerationConflict,
+    ModerationEvent,
+)
+from .moderation import REASON_LABELS
+
+ACTIONS = {
+    "approve": (Comment.Status.APPROVED, "approved"),
+    "reject": (Comment.Status.REJECTED, "rejected"),
+    "spam": (Comment.Status.SPAM, "marked as spam"),
+}
+
+CHART_COLOURS = {
+    "approved": "#2e7d32",
+    "pending": "#c77700",
+    "rejected": "#6b6b6b",
+    "spam": "#b71c1c",
+}
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Waiting comments unless the moderator asks for another status."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pending", "Waiting (pending)"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+            ("spam", "Spam"),
+            ("all", "All"),
+        ]
+
+    def value(self):
+        return super().value() or "pending"
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in Comment.Status.values:
+            return queryset.filter(status=value)
+        return queryset
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = "auto-moderation reason"
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return [(code, label) for code, label in REASON_LABELS.items() if code != "trusted"]
+
+    def queryset(self, request, queryset):
+        label = REASON_LABELS.get(self.value())
+        return queryset.filter(moderation_reason__contains=label) if label else queryset
+
+
+class ReportedFilter(admin.SimpleListFilter):
+    title = "reported by readers"
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Reported"), ("no", "Not reported")]
+
+    def queryset(self, request, queryset):
+        flagged = Exists(CommentFlag.objects.filter(comment=OuterRef("pk")))
+        if self.value() == "yes":
+            return queryset.filter(flagged)
+        if self.value() == "no":
+            return queryset.filter(~flagged)
+        return queryset
+
+
+class SectionFilter(admin.SimpleListFilter):
+    title = "section"
+    parameter_name = "section"
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), name) for pk, name in Section.objects.values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(article__section_id=self.value())
+        return queryset
+
+
+class ArticleFilter(admin.SimpleListFilter):
+    """The articles with the most waiting comments; any article id works in the URL
+    (the headline in each queue row links to it)."""
+
+    title = "article"
+    parameter_name = "article"
+
+    def lookups(self, request, model_admin):
+        busiest = (
+            Comment.objects.in_moderation()
+            .order_by()
+            .values("article")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .values_list("article", flat=True)[:15]
+        )
+        headlines = dict(Article.objects.filter(pk__in=list(busiest)).values_list("pk", "headline"))
+        lookups = [(str(pk), headlines[pk][:60]) for pk in busiest if pk in headlines]
+        value = self.value()
+        if value and value.isdigit() and value not in dict(lookups):
+            headline = Article.objects.filter(pk=value).values_list("headline", flat=True).first()
+            if headline:
+                lookups.append((value, headline[:60]))
+        return lookups
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(article_id=self.value())
+        return queryset
+
+
+class QueueChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        attach_queue_context(self.result_list)
+
+
+def attach_queue_context(comments):
+    """Reports and the commenter's other recent comments for a page of the queue,
+    in two queries whatever the page size."""
+    comments = list(comments)
+    ids = [comment.pk for comment in comments]
+    flags = {}
+    for flag in CommentFlag.objects.filter(comment_id__in=ids).order_by("created_at"):
+        flags.setdefault(flag.comment_id, []).append(flag)
+    hashes = {c.ip_hash for c in comments if c.ip_hash}
+    emails = {c.email.lower() for c in comments if c.email}
+    others = []
+    if hashes or emails:
+        since = timezone.now() - datetime.timedelta(days=90)
+        others = list(
+            Comment.objects.filter(
+                Q(ip_hash__in=hashes) | Q(email__in=emails), created_at__gte=since
+            )
+            .select_related("article")
+            .only("id", "status", "body", "created_at", "ip_hash", "email", "article__headline")
+            .order_by("-created_at")[:1000]
+        )
+    for comment in comments:
+        comment.queue_flags = flags.get(comment.pk, [])
+        comment.queue_others = [
+            other
+            for other in others
+            if other.pk != comment.pk
+            and (
+                (comment.ip_hash and other.ip_hash == comment.ip_hash)
+                or (comment.email and other.email.lower() == comment.email.lower())
+            )
+        ][:5]
+
+
+def queue_health(days=30):
+    """The queue's size, its oldest comment, and comments per day by outcome
+    for the last `days` days, laid out as bars for an SVG drawn by the template."""
+    waiting = Comment.objects.in_moderation().aggregate(n=Count("id"), oldest=Min("created_at"))
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=days - 1)
+    start_at = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
+    rows = (
+        Comment.objects.filter(created_at__gte=start_at)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    per_day = {
+        start + datetime.timedelta(days=i): dict.fromkeys(CHART_COLOURS, 0) for i in range(days)
+    }
+    for row in rows:
+        if row["day"] in per_day:
+            per_day[row["day"]][row["status"]] += row["n"]
+    tallest = max([sum(counts.values()) for counts in per_day.values()] + [1])
+    width, height, gap = 14, 100, 2
+    bars = []
+    for index, (day, counts) in enumerate(sorted(per_day.items())):
+        y = height
+        segments = []
+        for status in ("approved", "rejected", "spam", "pending"):
+            h = round(counts[status] / tallest * height, 1)
+            if h:
+                y -= h
+                segments.append({"y": round(y, 1), "h": h, "colour": CHART_COLOURS[status]})
+        bars.append(
+            {
+                "x": index * (width + gap),
+                "width": width,
+                "segments": segments,
+                "day": day,
+                "counts": counts,
+                "total": sum(counts.values()),
+            }
+        )
+    oldest = waiting["oldest"]
+    return {
+        "waiting": waiting["n"],
+        "oldest": oldest,
+        "oldest_age": timezone.now() - oldest if oldest else None,
+        "bars": bars,
+        "chart_width": days * (width + gap),
+        "chart_height": height,
+        "tallest": tallest,
+        "colours": CHART_COLOURS,
+    }
+
+
+class FlagInline(admin.TabularInline):
+    model = CommentFlag
+    fields = ["created_at", "reason", "reporter"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = ModerationEvent
+    fields = ["created_at", "actor", "from_status", "to_status", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "History"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["name", "article", "status", "created_at"]
-    list_filter = ["status"]
-    list_select_related = ["article"]
-    search_fields = ["name", "body"]
-    date_hierarchy = "created_at"
+    list_display = ["queue_item", "status_badge", "row_actions"]
+    list_display_links = None
+    list_filter = [StatusFilter, ReasonFilter, ReportedFilter, SectionFilter, ArticleFilter]
+    list_select_related = ["article", "parent", "moderated_by"]
+    search_fields = ["name", "email", "body", "article__headline", "=ip_hash"]
+    actions = ["approve", "reject", "mark_spam", "ban_commenter"]
+    list_per_page = 50
     show_full_result_count = False
+    inlines = [FlagInline, EventInline]
+    fields = [
+        "article",
+        "parent",
+        "status",
+        "moderation_reason",
+        "name",
+        "email",
+        "user",
+        "body",
+        "created_at",
+        "moderated_by",
+        "moderated_at",
+        "ip_hash",
+        "user_agent",
+    ]
+    readonly_fields = fields
+
+    class Media:
+        css = {"all": ["css/comments.css"]}
+        js = ["js/moderation.js"]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("comments.can_moderate")
+
+    def get_ordering(self, request):
+        if request.GET.get("status", "pending") == "pending":
+            return ["created_at", "id"]
+        return ["-created_at", "-id"]
+
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
+
+    def get_urls(self):
+        urls = super().get_urls()
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/moderate/",
+                self.admin_site.admin_view(self.moderate_view),
+                name="{}_{}_moderate".format(*info),
+            ),
+            *urls,
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "health": queue_health()}
+        extra_context["can_moderate"] = self.has_moderate_permission(request)
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "moderation_actions": ACTIONS}
+        extra_context["can_moderate"] = self.has_moderate_permission(request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def moderate_view(self, request, object_id):
+        """One comment, one decision: the row buttons, the change page and the
+        keyboard shortcuts post here."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_moderate_permission(request):
+            raise PermissionDenied
+        comment = get_object_or_404(Comment, pk=object_id)
+        action = request.POST.get("moderate", "")
+        if action not in ACTIONS:
+            messages.error(request, "Unknown moderation action.")
+        else:
+            to_status, done = ACTIONS[action]
+            expected = request.POST.get(f"from_{comment.pk}") or request.POST.get("from")
+            if expected not in Comment.Status.values:
+                expected = None
+            try:
+                comment.moderate(
+                    to_status,
+                    by=request.user,
+                    reason=request.POST.get("reason", "")[:500],
+                    expected=expected,
+                )
+            except ModerationConflict as exc:
+                messages.warning(request, str(exc))
+            else:
+                messages.success(request, f"Comment #{comment.pk} {done}.")
+        return HttpResponseRedirect(self._next_url(request))
+
+    def _next_url(self, request):
+        target = request.POST.get("next", "")
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return target
+        return reverse("admin:comments_comment_changelist")
+
+    @admin.display(description="Comment")
+    def queue_item(self, comment):
+        return render_to_string("admin/comments/comment/queue_item.html", {"comment": comment})
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, comment):
+        return render_to_string("admin/comments/comment/status.html", {"comment": comment})
+
+    @admin.display(description="Decide")
+    def row_actions(self, comment):
+        return render_to_string(
+            "admin/comments/comment/row_actions.html", {"comment": comment, "actions": ACTIONS}
+        )
+
+    def _bulk(self, request, queryset, to_status, done):
+        selected = {int(pk) for pk in request.POST.getlist(ACTION_CHECKBOX_NAME) if pk.isdigit()}
+        changed, conflicts, unchanged = 0, [], 0
+        seen = set()
+        for comment in queryset.select_related(None).only("id", "status", "article_id"):
+            seen.add(comment.pk)
+            if comment.status == to_status:
+                unchanged += 1
+                continue
+            try:
+                comment.moderate(to_status, by=request.user)
+            except ModerationConflict as exc:
+                conflicts.append(str(exc))
+            else:
+                changed += 1
+        gone = len(selected - seen) if selected else 0
+        if changed:
+            messages.success(request, f"{changed} comment{'s' if changed != 1 else ''} {done}.")
+        if unchanged:
+            messages.info(request, f"{unchanged} already had that status.")
+        if gone:
+            messages.warning(
+                request,
+                f"{gone} selected comment{'s' if gone != 1 else ''} had been changed by someone "
+                "else since the list was shown, and "
+                f"{'were' if gone != 1 else 'was'} left alone.",
+            )
+        for conflict in conflicts:
+            messages.warning(request, conflict)
+
+    @admin.action(permissions=["moderate"], description="Approve selected comments")
+    def approve(self, request, queryset):
+        self._bulk(request, queryset, Comment.Status.APPROVED, "approved")
+
+    @admin.action(permissions=["moderate"], description="Reject selected comments")
+    def reject(self, request, queryset):
+        self._bulk(request, queryset, Comment.Status.REJECTED, "rejected")
+
+    @admin.action(permissions=["moderate"], description="Mark selected comments as spam")
+    def mark_spam(self, request, queryset):
+        self._bulk(request, queryset, Comment.Status.SPAM, "marked as spam")
+
+    @admin.action(
+        permissions=["moderate"],
+        description="Ban the authors (e-mail and address hash): reject their future comments",
+    )
+    def ban_commenter(self, request, queryset):
+        made = 0
+        for comment in queryset.only("id", "email", "ip_hash"):
+            note = f"Banned from comment #{comment.pk} by {request.user.get_username()}"
+            email = comment.email.strip().lower()
+            targets = []
+            if email and not BlockedCommenter.objects.filter(email=email).exists():
+                targets.append({"email": email})
+            if (
+                comment.ip_hash
+                and not BlockedCommenter.objects.filter(ip_hash=comment.ip_hash).exists()
+            ):
+                targets.append({"ip_hash": comment.ip_hash})
+            for target in targets:
+                BlockedCommenter.objects.create(
+                    **target, action="reject", note=note, created_by=request.user
+                )
+                made += 1
+        messages.success(request, f"{made} new ban{'s' if made != 1 else ''} recorded.")
 
 
 @admin.register(CommentFlag)
 class CommentFlagAdmin(admin.ModelAdmin):
     list_display = ["comment", "reason", "created_at"]
     list_select_related = ["comment"]
+    readonly_fields = ["comment", "reason", "reporter", "reporter_hash", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(ModerationEvent)
 class ModerationEventAdmin(admin.ModelAdmin):
-    list_display = ["comment", "actor", "from_status", "to_status", "created_at"]
+    list_display = ["comment", "actor", "from_status", "to_status", "reason", "created_at"]
     list_filter = ["to_status"]
     list_select_related = ["comment", "actor"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False
@@ -43,3 +497,16 @@ class BlockedTermAdmin(admin.ModelAdmin):
     list_display = ["term", "action"]
     list_filter = ["action"]
     search_fields = ["term"]
+
+
+@admin.register(BlockedCommenter)
+class BlockedCommenterAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "email", "ip_hash", "action", "note", "created_by", "created_at"]
+    list_filter = ["action"]
+    search_fields = ["email", "=ip_hash", "note"]
+    list_select_related = ["created_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

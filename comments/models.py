@@ -1,11 +1,50 @@
-from django.conf import settings
-from django.db import models
-from django.db.models import Q
-from django.utils import timezone
+import contextlib
+import datetime
+import logging
 
-from .rendering import render_comment
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from newsroom.caching import content_changed
+
+from .rendering import fingerprint, render_comment
+
+logger = logging.getLogger(__name__)
 
 STATUS_VALUES = ["pending", "approved", "rejected", "spam"]
+
+
+def keyed_hash(purpose, value):
+    """A keyed HMAC: the same input gives the same hash, which cannot be reversed
+    without the key. Used for addresses and reporters; the raw value is never kept."""
+    secret = settings.COMMENTS_HASH_KEY or None
+    return salted_hmac(f"comments.{purpose}", value, secret=secret, algorithm="sha256").hexdigest()
+
+
+class ModerationConflict(Exception):
+    """Someone else changed the comment's status first; nothing was changed."""
+
+
+class AlreadyReported(Exception):
+    """This reader has already reported this comment."""
+
+
+def closed_reason(article, now=None):
+    """Why readers cannot comment on `article` now, or None when they can."""
+    now = now or timezone.now()
+    if not article.is_live:
+        return "This article is not published, so it cannot take comments."
+    if not article.comments_enabled:
+        return "Comments are turned off for this article."
+    if article.comments_close_at and article.comments_close_at <= now:
+        return "Comments on this article are closed."
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    if days and article.published_at + datetime.timedelta(days=days) <= now:
+        return f"Comments close {days} days after publication; this article is older."
+    return None
 
 
 class CommentQuerySet(models.QuerySet):
@@ -15,6 +54,42 @@ class CommentQuerySet(models.QuerySet):
     def in_moderation(self):
         """The queue: comments waiting for a moderator, oldest first."""
         return self.filter(status=Comment.Status.PENDING).order_by("created_at", "id")
+
+    def thread_page(self, article, page_number, per_page=None):
+        """One page of an article's approved thread in three queries, however many
+        comments there are: the counts, the top-level comments, and their replies.
+
+        Returns a dict for the template: `total`, `comments` (top-level, each with
+        `thread_replies`), `page`, `pages`."""
+        per_page = per_page or settings.COMMENTS_PER_PAGE
+        approved = self.filter(article=article, status=Comment.Status.APPROVED)
+        counts = approved.aggregate(
+            total=Count("id"), top=Count("id", filter=Q(parent__isnull=True))
+        )
+        pages = max(1, -(-counts["top"] // per_page))
+        page = min(max(1, page_number), pages)
+        start = (page - 1) * per_page
+        fields = ["id", "parent_id", "name", "body_html", "created_at"]
+        top = list(
+            approved.filter(parent__isnull=True)
+            .order_by("created_at", "id")
+            .only(*fields)[start : start + per_page]
+        )
+        by_id = {comment.pk: comment for comment in top}
+        for comment in top:
+            comment.thread_replies = []
+        if by_id:
+            for reply in (
+                approved.filter(parent_id__in=by_id).order_by("created_at", "id").only(*fields)
+            ):
+                by_id[reply.parent_id].thread_replies.append(reply)
+        return {
+            "total": counts["total"],
+            "comments": top,
+            "page": page,
+            "pages": pages,
+            "page_range": range(1, pages + 1),
+        }
 
 
 class Comment(models.Model):
@@ -42,6 +117,12 @@ class Comment(models.Model):
     email = models.EmailField(blank=True, help_text="Never shown to readers.")
     body = models.TextField(help_text="As the reader typed it.")
     body_html = models.TextField(editable=False, help_text="Rendered once, when saved.")
+    body_fingerprint = models.CharField(
+        max_length=64,
+        editable=False,
+        blank=True,
+        help_text="Hash of the normalised text; finds the same text posted again.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     moderation_reason = models.TextField(
         blank=True, help_text="Why auto-moderation or a moderator gave this status."
@@ -80,6 +161,8 @@ class Comment(models.Model):
             models.Index(fields=["status", "created_at"], name="comment_queue"),
             models.Index(fields=["article", "status", "created_at"], name="comment_thread"),
             models.Index(fields=["ip_hash", "created_at"], name="comment_by_address"),
+            models.Index(fields=["body_fingerprint", "created_at"], name="comment_fingerprint"),
+            models.Index(fields=["email", "created_at"], name="comment_by_email"),
         ]
 
     def __str__(self):
@@ -87,7 +170,122 @@ class Comment(models.Model):
 
     def save(self, *args, **kwargs):
         self.body_html = render_comment(self.body)
+        self.body_fingerprint = fingerprint(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html", "body_fingerprint"}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def display_name(self):
+        return self.name or "Anonymous"
+
+    @property
+    def reasons(self):
+        return [line for line in self.moderation_reason.splitlines() if line.strip()]
+
+    def approve(self, by=None, reason=""):
+        return self.moderate(self.Status.APPROVED, by=by, reason=reason)
+
+    def reject(self, by=None, reason=""):
+        return self.moderate(self.Status.REJECTED, by=by, reason=reason)
+
+    def mark_spam(self, by=None, reason=""):
+        return self.moderate(self.Status.SPAM, by=by, reason=reason)
+
+    def moderate(self, to_status, *, by=None, reason="", expected=None):
+        """Move the comment from the status this instance holds (or `expected`) to
+        `to_status`, and record who did it. The one place a status changes after
+        posting: admin actions, the queue's buttons and keyboard all come here.
+
+        The UPDATE names the status the moderator saw, so when two moderators act
+        at once the second finds nothing to update and gets `ModerationConflict`
+        instead of silently overwriting the first."""
+        from_status = expected or self.status
+        if to_status not in STATUS_VALUES:
+            raise ValueError(f"Unknown status {to_status!r}")
+        if from_status == to_status:
+            raise ModerationConflict(f"Comment #{self.pk} is already {to_status}.")
+        now = timezone.now()
+        actor = by if by is not None and by.is_authenticated else None
+        with transaction.atomic():
+            changed = Comment.objects.filter(pk=self.pk, status=from_status).update(
+                status=to_status, moderated_by=actor, moderated_at=now
+            )
+            if not changed:
+                current = (
+                    Comment.objects.filter(pk=self.pk)
+                    .values_list("status", "moderated_by__username")
+                    .first()
+                )
+                if current is None:
+                    raise ModerationConflict(f"Comment #{self.pk} no longer exists.")
+                status, who = current
+                by_whom = f" by {who}" if who else ""
+                raise ModerationConflict(
+                    f"Comment #{self.pk} was already changed to {status}{by_whom}; "
+                    f"your change to {to_status} was not applied."
+                )
+            ModerationEvent.objects.create(
+                comment=self,
+                actor=actor,
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason,
+                created_at=now,
+            )
+            if self.Status.APPROVED in (from_status, to_status):
+                article_id = self.article_id
+                transaction.on_commit(lambda: content_changed(article_ids=[article_id]))
+        self.status, self.moderated_by, self.moderated_at = to_status, actor, now
+        return self
+
+    def record_posted(self):
+        """Save a new comment with the status auto-moderation gave it, and log that
+        decision as the comment's first event."""
+        with transaction.atomic():
+            self.save()
+            ModerationEvent.objects.create(
+                comment=self,
+                from_status="",
+                to_status=self.status,
+                reason=self.moderation_reason,
+                created_at=self.created_at,
+            )
+            if self.status == self.Status.APPROVED:
+                article_id = self.article_id
+                transaction.on_commit(lambda: content_changed(article_ids=[article_id]))
+        return self
+
+    def flag(self, *, reason, reporter_hash, reporter=None):
+        """A reader's report. Enough reports send an approved comment back to the
+        queue; every report is mailed to the moderators once it is committed."""
+        from .notifications import notify_report
+
+        try:
+            with transaction.atomic():
+                flag = CommentFlag.objects.create(
+                    comment=self,
+                    reason=reason,
+                    reporter=reporter if reporter and reporter.is_authenticated else None,
+                    reporter_hash=reporter_hash,
+                )
+        except IntegrityError as exc:
+            raise AlreadyReported("You have already reported this comment.") from exc
+        count = self.flags.count()
+        threshold = settings.COMMENTS_FLAG_THRESHOLD
+        if threshold and count >= threshold and self.status == self.Status.APPROVED:
+            # If a moderator acted at the same moment, their decision stands.
+            with contextlib.suppress(ModerationConflict):
+                self.moderate(
+                    self.Status.PENDING,
+                    reason=f"{count} reader reports (threshold {threshold})",
+                )
+        transaction.on_commit(lambda: notify_report(flag.pk), robust=True)
+        return flag
 
 
 class CommentFlag(models.Model):
@@ -162,3 +360,50 @@ class BlockedTerm(models.Model):
 
     def __str__(self):
         return self.term
+
+
+class BlockedCommenter(models.Model):
+    """A ban: future comments from this e-mail address or address hash are held,
+    rejected or marked as spam."""
+
+    class Action(models.TextChoices):
+        HOLD = "hold", "Hold for review"
+        REJECT = "reject", "Reject"
+        SPAM = "spam", "Mark as spam"
+
+    email = models.EmailField(blank=True, help_text="Matched without regard to case.")
+    ip_hash = models.CharField(
+        max_length=64, blank=True, help_text="The address hash shown on the commenter's comments."
+    )
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.HOLD)
+    note = models.CharField(max_length=300, blank=True, help_text="Why; for other moderators.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(email="") | ~Q(ip_hash=""), name="blocked_commenter_has_target"
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=["hold", "reject", "spam"]),
+                name="blocked_commenter_action_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["email"], condition=~Q(email=""), name="blocked_commenter_email_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["ip_hash"], condition=~Q(ip_hash=""), name="blocked_commenter_ip_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.email or f"address {self.ip_hash[:12]}…"
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        self.ip_hash = self.ip_hash.strip()
+        super().save(*args, **kwargs)

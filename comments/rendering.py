@@ -1,6 +1,9 @@
 """Turn a reader's plain text into safe HTML, once, when the comment is saved."""
 
+import hashlib
+import html
 import re
+import unicodedata
 
 from django.utils.html import escape
 
@@ -36,3 +39,30 @@ def render_comment(body):
     return "\n".join(
         "<p>" + "<br>".join(_linkify(line) for line in p.split("\n")) + "</p>" for p in paragraphs
     )
+
+
+_MARKUP = re.compile(r"<!--.*?-->|</?[a-zA-Z][^>]*>", re.DOTALL)
+
+
+def normalise(text):
+    """The text as a matcher should see it: entities decoded, markup removed,
+    invisible format characters (zero-width spaces, soft hyphens, direction marks)
+    dropped, compatibility forms folded (full-width letters, ligatures), accents
+    removed and case folded."""
+    text = html.unescape(text or "")
+    text = _MARKUP.sub("", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def words(text):
+    return re.findall(r"\w+", normalise(text))
+
+
+def fingerprint(text):
+    """Same words in the same order give the same fingerprint, whatever the case,
+    accents, spacing or punctuation."""
+    joined = " ".join(words(text))
+    return hashlib.sha256(joined.encode()).hexdigest() if joined else ""

@@ -48,6 +48,7 @@ ROLE_PERMISSIONS = {
         "comments.view_commentflag",
         "comments.view_moderationevent",
         *(f"comments.{action}_blockedterm" for action in CRUD),
+        *(f"comments.{action}_blockedcommenter" for action in CRUD),
     ],
     "Moderator": [
         "comments.view_comment",
@@ -56,5 +57,6 @@ ROLE_PERMISSIONS = {
         "comments.view_commentflag",
         "comments.view_moderationevent",
         *(f"comments.{action}_blockedterm" for action in CRUD),
+        *(f"comments.{action}_blockedcommenter" for action in CRUD),
     ],
 }

@@ -1,0 +1,86 @@
+"""E-mail to moderators. Always sent after the comment or report is committed
+(`transaction.on_commit`), and a failing mail server is logged, never raised: a
+reader's comment is never lost or refused because mail is down."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+logger = logging.getLogger(__name__)
+
+QUEUE_ALERT_KEY = "comments:queue-alert-sent"
+
+
+def moderator_emails():
+    perm = Permission.objects.filter(
+        codename="can_moderate", content_type__app_label="comments"
+    ).first()
+    who = Q(is_superuser=True)
+    if perm is not None:
+        who |= Q(groups__permissions=perm) | Q(user_permissions=perm)
+    users = get_user_model().objects.filter(who, is_active=True).exclude(email="")
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def _send(subject, template, context):
+    recipients = moderator_emails()
+    if not recipients:
+        return False
+    context = {
+        **context,
+        "site_url": settings.NEWSROOM_SITE_URL,
+        "queue_url": settings.NEWSROOM_SITE_URL + reverse("admin:comments_comment_changelist"),
+    }
+    try:
+        send_mail(
+            subject,
+            render_to_string(template, context),
+            settings.DEFAULT_FROM_EMAIL,
+            recipients,
+        )
+    except Exception:
+        logger.exception("Could not e-mail moderators: %s", subject)
+        return False
+    return True
+
+
+def notify_report(flag_id):
+    from .models import CommentFlag
+
+    flag = (
+        CommentFlag.objects.select_related("comment", "comment__article").filter(pk=flag_id).first()
+    )
+    if flag is None:
+        return False
+    return _send(
+        f"Comment #{flag.comment_id} reported by a reader",
+        "comments/email/report.txt",
+        {"flag": flag, "comment": flag.comment, "reports": flag.comment.flags.count()},
+    )
+
+
+def check_queue():
+    """Mail the moderators when the queue passes the threshold, at most once per
+    interval across every app process (the marker lives in the shared cache)."""
+    from .models import Comment
+
+    threshold = settings.COMMENTS_QUEUE_ALERT_THRESHOLD
+    if not threshold:
+        return False
+    waiting = Comment.objects.in_moderation().count()
+    if waiting < threshold:
+        return False
+    if not cache.add(QUEUE_ALERT_KEY, 1, timeout=settings.COMMENTS_QUEUE_ALERT_INTERVAL):
+        return False
+    return _send(
+        f"{waiting} comments are waiting for moderation",
+        "comments/email/queue.txt",
+        {"waiting": waiting, "threshold": threshold},
+    )

@@ -1,0 +1,26 @@
+from django import template
+
+from comments.models import Comment, closed_reason
+
+register = template.Library()
+
+
+def page_number(request, name="comments"):
+    try:
+        return int(request.GET.get(name, 1)) if request is not None else 1
+    except (TypeError, ValueError):
+        return 1
+
+
+@register.inclusion_tag("comments/thread.html", takes_context=True)
+def comment_section(context, article):
+    """The approved thread of one article, a page at a time, in a constant number
+    of queries (see `CommentQuerySet.thread_page`)."""
+    request = context.get("request")
+    data = Comment.objects.thread_page(article, page_number(request))
+    return {
+        "article": article,
+        "request": request,
+        "closed": closed_reason(article),
+        **data,
+    }
