@@ -1,6 +1,33 @@
-from django.contrib import admin
+"""The editor's desk: the admin is where the newsroom works all day."""
 
-from .models import Article, Author, Byline, Correction, Image, Revision, Section, SlugRedirect
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from . import preview, revisions, workflow
+from .forms import WORKFLOW_ACTIONS, ArticleAdminForm, ImageAdminForm
+from .models import (
+    Article,
+    Author,
+    Byline,
+    Correction,
+    Image,
+    Revision,
+    Section,
+    SlugRedirect,
+    TaggedArticle,
+)
 
 
 @admin.register(Section)
@@ -21,46 +48,462 @@ class AuthorAdmin(admin.ModelAdmin):
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "credit", "width", "height", "created_at"]
+    form = ImageAdminForm
+    list_display = ["thumbnail", "alt_text", "credit", "size", "created_at"]
+    list_display_links = ["thumbnail", "alt_text"]
     search_fields = ["alt_text", "caption", "credit"]
     date_hierarchy = "created_at"
+    readonly_fields = ["focal_point_picker", "size", "rendition_list"]
+    fieldsets = [
+        (None, {"fields": ["file", "alt_text", "caption", "credit"]}),
+        (
+            "Focal point",
+            {
+                "fields": ["focal_point_picker", "focal_x", "focal_y"],
+                "description": "Click the part of the picture that must stay in every crop "
+                "(a face, the subject). The numbers below are the same point: 0 is the "
+                "left or top edge, 1 the right or bottom.",
+            },
+        ),
+        ("Renditions", {"fields": ["size", "rendition_list"], "classes": ["collapse"]}),
+    ]
+
+    class Media:
+        css = {"all": ["css/admin-desk.css"]}
+        js = ["js/admin-focal-point.js"]
+
+    @admin.display(description="Picture")
+    def thumbnail(self, obj):
+        if not obj.file:
+            return "—"
+        return format_html(
+            '<img class="desk-thumb" src="{}" alt="" width="80" loading="lazy">',
+            obj.rendition_url("w320"),
+        )
+
+    @admin.display(description="Size")
+    def size(self, obj):
+        return f"{obj.width} x {obj.height} px" if obj.width else "—"
+
+    @admin.display(description="Picture and focal point")
+    def focal_point_picker(self, obj):
+        if not obj.file:
+            return "Save the picture first; then click it here to set the focal point."
+        return format_html(
+            '<div class="focal-picker" data-focal-picker>'
+            '<img src="{}" alt="{}" data-focal-image>'
+            '<span class="focal-marker" data-focal-marker hidden></span></div>',
+            obj.rendition_url("w640"),
+            obj.alt_text,
+        )
+
+    @admin.display(description="Renditions")
+    def rendition_list(self, obj):
+        names = sorted(obj.renditions or {})
+        return ", ".join(names) or "None yet (made when the picture is saved)."
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 class BylineInline(admin.TabularInline):
     model = Byline
     extra = 1
     autocomplete_fields = ["author"]
+    verbose_name = "byline"
+    verbose_name_plural = "Bylines (first is shown first)"
+
+    def _article_editable(self, request, obj):
+        return obj is None or workflow.can_edit(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._article_editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._article_editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._article_editable(request, obj)
 
 
 class CorrectionInline(admin.StackedInline):
     model = Correction
     extra = 0
+    fields = ["kind", "text", "created_at"]
+    verbose_name_plural = "Corrections (shown to readers on the article and the corrections page)"
+
+
+class DeskStatusFilter(admin.SimpleListFilter):
+    """Status as the desk thinks of it: a published article is Scheduled or Live."""
+
+    title = "status"
+    parameter_name = "desk_status"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("draft", "Draft"),
+            ("review", "In review"),
+            ("scheduled", "Scheduled"),
+            ("live", "Live"),
+            ("withdrawn", "Withdrawn"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "live":
+            return queryset & Article.objects.live()
+        if value == "scheduled":
+            return queryset & Article.objects.scheduled()
+        if value in ("draft", "review", "withdrawn"):
+            return queryset.filter(status=value)
+        return queryset
+
+
+class AuthorFilter(admin.SimpleListFilter):
+    title = "author"
+    parameter_name = "author"
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), name) for pk, name in Author.objects.values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(bylines__author_id=int(self.value()))
+        return queryset
+
+
+class TagFilter(admin.SimpleListFilter):
+    """The most used tags; any other tag works as ?tag=<slug> too."""
+
+    title = "tag"
+    parameter_name = "tag"
+
+    def lookups(self, request, model_admin):
+        # Counted over recent taggings only, so the sidebar costs the same at any size.
+        recent = TaggedArticle.objects.order_by("-id").values("pk")[:2000]
+        tags = (
+            TaggedArticle.objects.filter(pk__in=recent)
+            .values_list("tag__slug", "tag__name")
+            .annotate(uses=Count("id"))
+            .order_by("-uses", "tag__name")[:25]
+        )
+        return [(slug, name) for slug, name, _uses in tags]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(tags__slug=self.value())
+        return queryset
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows, so a change list over 100,000 articles never runs a
+    full-table COUNT; past that, editors search or filter."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.CAP].count()
 
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["headline", "status", "section", "published_at", "updated_at"]
-    list_filter = ["status", "section", "featured"]
+    form = ArticleAdminForm
+    change_form_template = "admin/articles/article/change_form.html"
+    list_display = [
+        "headline",
+        "status_badge",
+        "section",
+        "byline_names",
+        "published_at",
+        "updated_at",
+    ]
+    list_filter = [
+        DeskStatusFilter,
+        "section",
+        AuthorFilter,
+        TagFilter,
+        "featured",
+        "published_at",
+    ]
     list_select_related = ["section"]
-    search_fields = ["headline", "standfirst"]
+    list_per_page = 50
+    search_fields = ["headline", "standfirst", "body"]
+    search_help_text = "Search headlines, standfirsts and body text."
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "lead_image"]
     inlines = [BylineInline, CorrectionInline]
     show_full_result_count = False
+    paginator = CappedCountPaginator
+    save_on_top = False
+    fieldsets = [
+        (None, {"fields": ["desk_status_text", "headline", "slug", "standfirst", "body"]}),
+        (None, {"fields": ["length"]}),
+        ("Section and tags", {"fields": ["section", "tags", "featured"]}),
+        ("Lead image", {"fields": ["lead_image", "lead_image_caption", "lead_image_credit"]}),
+        (
+            "Publication",
+            {
+                "fields": ["status", "published_at", "comments_enabled", "comments_close_at"],
+                "description": "Use the buttons at the bottom of the page to move the "
+                "article through the desk: Submit for review → Publish now or Schedule.",
+            },
+        ),
+        ("Search engines", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
+        (None, {"fields": ["loaded_version"], "classes": ["hidden"]}),
+    ]
+
+    class Media:
+        css = {"all": ["css/admin-desk.css"]}
+        js = ["js/admin-article.js"]
+
+    # -- Change list --------------------------------------------------------
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
+        )
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj):
+        key, label = obj.desk_status
+        if key == "scheduled":
+            label = (
+                f"Scheduled for {date_format(timezone.localtime(obj.published_at), 'j M Y, H:i')}"
+            )
+        return format_html('<span class="desk-badge desk-badge--{}">{}</span>', key, label)
+
+    @admin.display(description="Bylines")
+    def byline_names(self, obj):
+        return ", ".join(author.name for author in obj.byline_authors) or "—"
+
+    # -- Change form --------------------------------------------------------
+
+    @admin.display(description="Where it stands")
+    def desk_status_text(self, obj):
+        if obj is None or obj.pk is None:
+            return self.status_badge(Article(status=Article.Status.DRAFT))
+        return self.status_badge(obj)
+
+    @admin.display(description="Length")
+    def length(self, obj):
+        words = obj.word_count if obj and obj.pk else 0
+        minutes = obj.reading_minutes if obj and obj.pk else 0
+        return format_html(
+            "<span data-word-count>{} words, about {} min to read</span>", words, minutes
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = ["desk_status_text", "length", "status"]
+        if not workflow.can_publish(request.user):
+            # Reporters never set when (or whether) an article goes out.
+            fields += ["published_at", "featured"]
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or workflow.can_edit(request.user, obj)
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        action = request.POST.get("_workflow", "") if request.method == "POST" else ""
+        return type(form.__name__, (form,), {"user": request.user, "workflow_action": action})
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        action, user = form.workflow_action, request.user
+        try:
+            if action == "schedule":
+                obj.schedule(obj.published_at, by=user)
+            elif action in WORKFLOW_ACTIONS:
+                getattr(obj, action)(by=user)
+            else:
+                obj.save()
+        except ValidationError as exc:
+            # The form checks the same rules first; this is a last line of defence.
+            raise PermissionDenied(" ".join(exc.messages)) from exc
+        if action:
+            self.message_user(request, self._action_message(obj, action), messages.SUCCESS)
+
+    def _action_message(self, obj, action):
+        if action == "submit":
+            return f"“{obj}” is now waiting for review by an editor."
+        if action == "publish":
+            return f"“{obj}” is live."
+        if action == "schedule":
+            when = date_format(timezone.localtime(obj.published_at), "DATETIME_FORMAT")
+            return f"“{obj}” is scheduled: it goes live by itself at {when}."
+        if action == "withdraw":
+            return f"“{obj}” was withdrawn; readers now get “410 Gone”."
+        return f"“{obj}” is a draft again."
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        revisions.record(article, request.user)
+        if article.status in (Article.Status.PUBLISHED, Article.Status.WITHDRAWN):
+            article.notify_change(was_visible=True)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.update(
+            workflow_buttons=self.workflow_buttons(request, obj),
+            can_share_preview=obj is not None and workflow.can_publish(request.user),
+            share_link=request.session.pop(f"desk-share-{obj.pk}", None) if obj else None,
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def workflow_buttons(self, request, obj):
+        """The buttons that move this article on, for this user: (action, label, help)."""
+        user = request.user
+        article = obj or Article(status=Article.Status.DRAFT)
+        if obj is not None and not workflow.can_edit(user, obj):
+            return []
+        buttons = []
+        publisher = workflow.can_publish(user)
+        status = article.status
+        if status == Article.Status.DRAFT and workflow.can_submit(user, article):
+            buttons.append(
+                ("submit", "Submit for review", "Saves and sends it to an editor to check.")
+            )
+        if publisher and (status != Article.Status.PUBLISHED or article.is_scheduled):
+            buttons.append(
+                ("publish", "Publish now", "Saves and puts it on the site straight away.")
+            )
+            buttons.append(
+                (
+                    "schedule",
+                    "Schedule",
+                    "Saves and publishes it at the “Published at” time (set a future time).",
+                )
+            )
+        if status == Article.Status.REVIEW or (publisher and article.is_scheduled):
+            buttons.append(
+                ("return_to_draft", "Back to draft", "Takes it out of review or off the schedule.")
+            )
+        if publisher and status == Article.Status.PUBLISHED:
+            buttons.append(
+                ("withdraw", "Withdraw", "Takes it off the site; readers get “410 Gone”.")
+            )
+        return buttons
+
+    # -- Revisions, preview links --------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/revisions/",
+                wrap(self.revisions_view),
+                name="articles_article_revisions",
+            ),
+            path(
+                "<path:object_id>/revisions/compare/",
+                wrap(self.compare_view),
+                name="articles_article_compare",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:revision_id>/restore/",
+                wrap(require_POST(self.restore_view)),
+                name="articles_article_restore",
+            ),
+            path(
+                "<path:object_id>/share-preview/",
+                wrap(require_POST(self.share_preview_view)),
+                name="articles_article_share_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _viewable(self, request, object_id):
+        article = get_object_or_404(Article, pk=unquote(object_id))
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        return article
+
+    def revisions_view(self, request, object_id):
+        article = self._viewable(request, object_id)
+        history = list(article.revisions.select_related("created_by"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History of “{article}”",
+            "opts": self.opts,
+            "original": article,
+            "revisions": history,
+            "can_restore": workflow.can_publish(request.user),
+        }
+        return TemplateResponse(request, "admin/articles/article/revisions.html", context)
+
+    def compare_view(self, request, object_id):
+        article = self._viewable(request, object_id)
+        pks = [request.GET.get("a", ""), request.GET.get("b", "")]
+        if not all(pk.isdigit() for pk in pks):
+            messages.warning(request, "Choose two revisions to compare.")
+            return HttpResponseRedirect(
+                reverse("admin:articles_article_revisions", args=[article.pk])
+            )
+        found = {rev.pk: rev for rev in article.revisions.filter(pk__in=pks)}
+        if len(found) != len(set(pks)):
+            raise PermissionDenied("Those revisions do not belong to this article.")
+        older, newer = sorted(
+            (found[int(pk)] for pk in pks), key=lambda rev: (rev.created_at, rev.pk)
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Changes to “{article}”",
+            "opts": self.opts,
+            "original": article,
+            "older": older,
+            "newer": newer,
+            "changes": revisions.diff(older.data, newer.data),
+            "can_restore": workflow.can_publish(request.user),
+        }
+        return TemplateResponse(request, "admin/articles/article/revision_compare.html", context)
+
+    def restore_view(self, request, object_id, revision_id):
+        article = self._viewable(request, object_id)
+        revision = get_object_or_404(Revision, pk=revision_id, article=article)
+        if not workflow.can_publish(request.user):
+            raise PermissionDenied("Only an editor may restore revisions.")
+        revisions.restore(revision, by=request.user)
+        when = date_format(timezone.localtime(revision.created_at), "DATETIME_FORMAT")
+        messages.success(
+            request,
+            f"Restored the version of {when}. The version it replaced is kept in the history.",
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+    def share_preview_view(self, request, object_id):
+        article = self._viewable(request, object_id)
+        if not workflow.can_publish(request.user):
+            raise PermissionDenied("Only an editor may share previews.")
+        link = request.build_absolute_uri(preview.share_url(article))
+        request.session[f"desk-share-{article.pk}"] = link
+        messages.success(
+            request,
+            f"Preview link made; it works for {preview.share_hours()} hours for anyone who "
+            "has it. Copy it from the box at the top of the form.",
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
 
 @admin.register(Correction)
 class CorrectionAdmin(admin.ModelAdmin):
     list_display = ["article", "kind", "created_at"]
     list_filter = ["kind"]
+    list_select_related = ["article"]
     search_fields = ["text", "article__headline"]
     autocomplete_fields = ["article"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        obj.article.notify_change(was_visible=True)
 
 
 @admin.register(Revision)
@@ -83,5 +526,6 @@ class RevisionAdmin(admin.ModelAdmin):
 @admin.register(SlugRedirect)
 class SlugRedirectAdmin(admin.ModelAdmin):
     list_display = ["old_path", "article"]
+    list_select_related = ["article"]
     search_fields = ["old_path", "article__headline"]
     autocomplete_fields = ["article"]

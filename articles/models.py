@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -96,9 +97,69 @@ class Image(models.Model):
         return self.alt_text or self.file.name
 
     def save(self, *args, **kwargs):
-        if self.file and not (self.width and self.height):
+        from . import images
+
+        if self.file and not self.file._committed:
+            upload = self.file.file
+            if not getattr(upload, "newsroom_clean", False):
+                # Everything stored is re-encoded: no EXIF, GPS or hidden payload survives.
+                self.file = images.clean_original(upload, self.file.name)
+            self.width, self.height = self.file.width, self.file.height
+        elif self.file and not (self.width and self.height):
             self.width, self.height = self.file.width, self.file.height
         super().save(*args, **kwargs)
+        if self._renditions_stale(kwargs.get("update_fields")):
+            self.refresh_renditions()
+
+    def _renditions_stale(self, update_fields):
+        if not self.file:
+            return False
+        if update_fields is not None and not {"file", "focal_x", "focal_y"} & set(update_fields):
+            return False
+        return not self.renditions or self._rendition_source() != getattr(
+            self, "_rendered_from", None
+        )
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._rendered_from = instance._rendition_source()
+        return instance
+
+    def _rendition_source(self):
+        return (self.file.name, self.focal_x, self.focal_y)
+
+    def refresh_renditions(self):
+        """Make the renditions again from the stored original (derived data, made on save)."""
+        from . import images
+
+        old = self.renditions
+        self.renditions = images.make_renditions(self)
+        images.delete_renditions(old, keep={entry["path"] for entry in self.renditions.values()})
+        type(self).objects.filter(pk=self.pk).update(renditions=self.renditions)
+        self._rendered_from = self._rendition_source()
+
+    @property
+    def srcset(self):
+        """The WebP widths for `<img srcset>`, narrowest first; empty when none exist."""
+        widths = sorted(
+            (entry["width"], entry["url"])
+            for name, entry in self.renditions.items()
+            if name.startswith("w") and isinstance(entry, dict)
+        )
+        return ", ".join(f"{url} {width}w" for width, url in widths)
+
+    def rendition_url(self, name):
+        entry = self.renditions.get(name) if self.renditions else None
+        return entry["url"] if entry else self.file.url
+
+    @property
+    def default_url(self):
+        """A mid-size rendition for plain `src`, or the original when there is none."""
+        for name in ("w960", "w640", "w1280", "w320", "w1920"):
+            if self.renditions and name in self.renditions:
+                return self.renditions[name]["url"]
+        return self.file.url
 
 
 class TaggedArticle(TaggedItemBase):
@@ -220,23 +281,142 @@ class Article(models.Model):
         self.word_count = word_count(self.body)
         self.updated_at = timezone.now()
         bump = self.pk is not None and not self._state.adding
+        before = None
         if bump:
             self.version = F("version") + 1
+            before = (
+                type(self)
+                .objects.filter(pk=self.pk)
+                .values("slug", "status", "published_at", "created_at")
+                .first()
+            )
         super().save(*args, **kwargs)
         if bump:
             self.version = type(self).objects.values_list("version", flat=True).get(pk=self.pk)
+        if before:
+            self._keep_old_address(before)
 
     def get_absolute_url(self):
-        when = timezone.localtime(self.published_at or self.created_at)
+        return self._path_for(self.slug, self.published_at or self.created_at)
+
+    @staticmethod
+    def _path_for(slug, when):
+        when = timezone.localtime(when)
         return reverse(
             "articles:detail",
             kwargs={
                 "year": f"{when.year:04d}",
                 "month": f"{when.month:02d}",
                 "day": f"{when.day:02d}",
-                "slug": self.slug,
+                "slug": slug,
             },
         )
+
+    def _keep_old_address(self, before):
+        """A live article whose slug or date changed keeps answering at its old address."""
+        was_live = (
+            before["status"] == self.Status.PUBLISHED
+            and before["published_at"] is not None
+            and before["published_at"] <= timezone.now()
+        )
+        if not was_live:
+            return
+        old_path = self._path_for(before["slug"], before["published_at"])
+        new_path = self.get_absolute_url()
+        if old_path != new_path:
+            SlugRedirect.objects.update_or_create(old_path=old_path, defaults={"article": self})
+            SlugRedirect.objects.filter(old_path=new_path).delete()
+
+    def _require(self, allowed, message):
+        from .workflow import require
+
+        require(allowed, message)
+
+    def notify_change(self, was_visible=False):
+        """Tell the page cache when readers can see the change."""
+        if was_visible or self.is_live:
+            from newsroom.caching import content_changed
+
+            content_changed(
+                article_ids=[self.pk],
+                section_ids=[self.section_id] if self.section_id else [],
+                tag_slugs=list(self.tags.values_list("slug", flat=True)),
+            )
+
+    def submit(self, *, by):
+        """A draft goes to the editors for review."""
+        from .workflow import can_submit
+
+        self._require(can_submit(by, self), "You may not submit this article for review.")
+        if self.status != self.Status.DRAFT:
+            raise ValidationError("Only a draft can be submitted for review.")
+        self.status = self.Status.REVIEW
+        self.save()
+
+    def publish(self, *, by, at=None):
+        """Make the article live now (or at `at`; a future time schedules it). An article
+        already dated in the past keeps its date, and so its address."""
+        from .workflow import can_publish
+
+        self._require(can_publish(by), "Only an editor may publish articles.")
+        was_visible = self.is_live
+        now = timezone.now()
+        if at is not None:
+            self.published_at = at
+        elif self.published_at is None or self.published_at > now:
+            self.published_at = now
+        self.status = self.Status.PUBLISHED
+        self.save()
+        self.notify_change(was_visible)
+
+    def schedule(self, at, *, by):
+        """Publish at a future time (an embargo): it goes live by itself then."""
+        from .workflow import can_publish
+
+        self._require(can_publish(by), "Only an editor may schedule articles.")
+        if at is None or at <= timezone.now():
+            raise ValidationError(
+                "To schedule, set “Published at” to a time in the future. "
+                "To publish straight away, use “Publish now”."
+            )
+        self.publish(by=by, at=at)
+
+    def withdraw(self, *, by):
+        """Take a published article down; readers get 410 Gone from then on."""
+        from .workflow import can_publish
+
+        self._require(can_publish(by), "Only an editor may withdraw articles.")
+        if self.status != self.Status.PUBLISHED:
+            raise ValidationError("Only a published or scheduled article can be withdrawn.")
+        was_visible = self.is_live
+        self.status = self.Status.WITHDRAWN
+        self.save()
+        self.notify_change(was_visible)
+
+    def return_to_draft(self, *, by):
+        """Send an article in review back to its writer, or take a scheduled one off the
+        schedule, without it ever being seen."""
+        from .workflow import can_edit, can_publish
+
+        if self.status == self.Status.REVIEW:
+            self._require(can_edit(by, self), "You may not change this article.")
+        elif self.is_scheduled or self.status == self.Status.WITHDRAWN:
+            self._require(can_publish(by), "Only an editor may unschedule articles.")
+        else:
+            raise ValidationError("A live article is withdrawn, not turned back into a draft.")
+        self.status = self.Status.DRAFT
+        if self.published_at and self.published_at > timezone.now():
+            self.published_at = None
+        self.save()
+
+    @property
+    def desk_status(self):
+        """(key, label) as the newsroom says it: Draft, In review, Scheduled, Live, Withdrawn."""
+        if self.is_live:
+            return "live", "Live"
+        if self.is_scheduled:
+            return "scheduled", "Scheduled"
+        return self.status, self.get_status_display()
 
     @property
     def is_live(self):

@@ -1,0 +1,192 @@
+"""Article history: snapshot every save, compare any two, restore one.
+
+A snapshot holds what an editor writes (text, section, images, bylines, tags, SEO
+fields) and, for the record, the workflow state. Restoring brings back the writing
+but never the workflow state: bringing back an old version must not publish,
+unpublish or reschedule anything by itself.
+"""
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.dateparse import parse_datetime
+from django.utils.html import strip_tags
+
+from .models import Article, Byline, Revision
+
+CONTENT_FIELDS = [
+    "headline",
+    "slug",
+    "standfirst",
+    "body",
+    "section_id",
+    "lead_image_id",
+    "lead_image_caption",
+    "lead_image_credit",
+    "featured",
+    "comments_enabled",
+    "seo_title",
+    "seo_description",
+]
+DATETIME_FIELDS = ["comments_close_at"]
+STATE_FIELDS = ["status", "published_at"]
+
+LABELS = {
+    "headline": "Headline",
+    "slug": "Slug",
+    "standfirst": "Standfirst",
+    "body": "Body",
+    "section_id": "Section",
+    "lead_image_id": "Lead image",
+    "lead_image_caption": "Lead image caption",
+    "lead_image_credit": "Lead image credit",
+    "featured": "Featured",
+    "comments_enabled": "Comments enabled",
+    "comments_close_at": "Comments close at",
+    "seo_title": "SEO title",
+    "seo_description": "SEO description",
+    "bylines": "Bylines",
+    "tags": "Tags",
+    "status": "Status",
+    "published_at": "Published at",
+}
+# Text compared word by word; everything else is shown as before → after.
+PROSE_FIELDS = ["headline", "standfirst", "body"]
+
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote)>|<br\s*/?>|<hr\s*/?>", re.I)
+
+
+def snapshot(article):
+    """The article as a JSON-serialisable dict: fields, byline author ids in order, tags."""
+    data = {name: getattr(article, name) for name in CONTENT_FIELDS}
+    for name in [*DATETIME_FIELDS, "published_at"]:
+        value = getattr(article, name)
+        data[name] = value.isoformat() if value else None
+    data["status"] = article.status
+    data["bylines"] = list(
+        Byline.objects.filter(article=article)
+        .order_by("position")
+        .values_list("author_id", flat=True)
+    )
+    data["tags"] = sorted(article.tags.names(), key=str.lower)
+    return data
+
+
+def record(article, user):
+    """Store a revision of the article as it is now in the database."""
+    return Revision.objects.create(article=article, data=snapshot(article), created_by=user)
+
+
+@transaction.atomic
+def restore(revision, *, by):
+    """Bring the article's writing back to `revision`, as a new save with its own revision.
+
+    Only editors restore. The workflow state (status, publication time) stays as it is."""
+    from .workflow import can_publish, require
+
+    require(can_publish(by), "Only an editor may restore revisions.")
+    article = Article.objects.select_for_update().get(pk=revision.article_id)
+    was_live = article.is_live
+    data = revision.data
+    for name in CONTENT_FIELDS:
+        if name in data:
+            setattr(article, name, data[name])
+    for name in DATETIME_FIELDS:
+        if name in data:
+            setattr(article, name, parse_datetime(data[name]) if data[name] else None)
+    if Article.objects.filter(slug=article.slug).exclude(pk=article.pk).exists():
+        # The old address now belongs to another article; keep the current one.
+        article.slug = Article.objects.values_list("slug", flat=True).get(pk=article.pk)
+    article.save()
+    if "bylines" in data:
+        Byline.objects.filter(article=article).delete()
+        Byline.objects.bulk_create(
+            Byline(article=article, author_id=author_id, position=position)
+            for position, author_id in enumerate(data["bylines"])
+        )
+    if "tags" in data:
+        article.tags.set(data["tags"], clear=True)
+    article.notify_change(was_live)
+    return record(article, by)
+
+
+def body_text(html):
+    """The body as plain paragraphs, for reading a diff."""
+    text = _BLOCK_END.sub("\n", html or "")
+    return "\n".join(line.strip() for line in strip_tags(text).splitlines() if line.strip())
+
+
+@dataclass
+class FieldChange:
+    name: str
+    label: str
+    chunks: list  # [(op, text)] with op in {"equal", "insert", "delete"}
+
+
+def _word_chunks(old, new):
+    a, b = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    chunks = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            chunks.append(("equal", "".join(a[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            chunks.append(("delete", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            chunks.append(("insert", "".join(b[j1:j2])))
+    return chunks
+
+
+def _display(name, value, names):
+    if value in (None, "", []):
+        return "—"
+    if name in names and isinstance(value, list):
+        return ", ".join(names[name].get(item, f"#{item}") for item in value)
+    if name in names:
+        return names[name].get(value, f"#{value}")
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def diff(old, new):
+    """The fields that differ between two snapshots, in a readable order."""
+    from .models import Author, Image, Section
+
+    names = {
+        "section_id": dict(
+            Section.objects.filter(
+                pk__in=[old.get("section_id"), new.get("section_id")]
+            ).values_list("pk", "name")
+        ),
+        "lead_image_id": dict(
+            Image.objects.filter(
+                pk__in=[old.get("lead_image_id"), new.get("lead_image_id")]
+            ).values_list("pk", "alt_text")
+        ),
+        "bylines": dict(
+            Author.objects.filter(
+                pk__in={*old.get("bylines", []), *new.get("bylines", [])}
+            ).values_list("pk", "name")
+        ),
+    }
+    changes = []
+    for name in [*CONTENT_FIELDS, *DATETIME_FIELDS, "bylines", "tags", *STATE_FIELDS]:
+        before, after = old.get(name), new.get(name)
+        if before == after:
+            continue
+        if name == "body":
+            chunks = _word_chunks(body_text(before), body_text(after))
+        elif name in PROSE_FIELDS:
+            chunks = _word_chunks(before or "", after or "")
+        else:
+            chunks = [
+                ("delete", _display(name, before, names)),
+                ("insert", _display(name, after, names)),
+            ]
+        changes.append(FieldChange(name, LABELS.get(name, name), chunks))
+    return changes

@@ -1,0 +1,71 @@
+"""The desk's dashboard on the admin index: what needs each person now."""
+
+from django import template
+from django.utils import timezone
+
+from articles import workflow
+from articles.models import Article
+
+register = template.Library()
+
+LIMIT = 8
+
+
+@register.simple_tag(takes_context=True)
+def desk_dashboard(context):
+    """Panels for the signed-in user's role; a panel they cannot act on is left out."""
+    user = context["request"].user
+    panels = []
+    if user.has_perm(workflow.VIEW):
+        articles = Article.objects.select_related("section").only(
+            "headline", "status", "published_at", "updated_at", "section__name"
+        )
+        if workflow.can_publish(user):
+            panels.append(
+                {
+                    "key": "review",
+                    "title": "Awaiting your review",
+                    "empty": "Nothing is waiting for review.",
+                    "filter": "desk_status=review",
+                    "articles": list(
+                        articles.filter(status=Article.Status.REVIEW).order_by("updated_at")[:LIMIT]
+                    ),
+                }
+            )
+        panels.append(
+            {
+                "key": "drafts",
+                "title": "My drafts",
+                "empty": "You have no drafts. Start one with “Add article”.",
+                "filter": "desk_status=draft",
+                "articles": list(
+                    articles.filter(status=Article.Status.DRAFT, created_by=user).order_by(
+                        "-updated_at"
+                    )[:LIMIT]
+                ),
+            }
+        )
+        panels.append(
+            {
+                "key": "scheduled",
+                "title": "Scheduled",
+                "empty": "Nothing is scheduled.",
+                "filter": "desk_status=scheduled",
+                "articles": list(articles.scheduled().order_by("published_at")[:LIMIT]),
+            }
+        )
+        panels.append(
+            {
+                "key": "live",
+                "title": "Recently published",
+                "empty": "Nothing published yet.",
+                "filter": "desk_status=live",
+                "articles": list(articles.live().order_by("-published_at")[:LIMIT]),
+            }
+        )
+    moderation = None
+    if user.has_perm("comments.can_moderate"):
+        from comments.models import Comment
+
+        moderation = Comment.objects.in_moderation().count()
+    return {"panels": panels, "moderation": moderation, "now": timezone.now()}
