@@ -40,6 +40,11 @@ from articles.richtext import sanitize_body, word_count
 from comments.models import Comment
 from comments.rendering import render_comment
 
+try:  # derived when a comment is saved, where the comments app computes it
+    from comments.rendering import fingerprint
+except ImportError:
+    fingerprint = None
+
 COMMON_WORD = "council"
 RARE_WORD = "quokka"
 HOT_SLUG_SUFFIX = "-hot"
@@ -120,17 +125,38 @@ class BulkWriter:
 
     def write(self, model, columns, rows):
         if self.postgres:
-            cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+            fixed, per_row = self.other_fields(model, columns)
+            names = [*columns, *(f.column for f, _ in fixed), *(f.column for f in per_row)]
+            constant = tuple(value for _, value in fixed)
+            cols = ", ".join(connection.ops.quote_name(c) for c in names)
             sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({cols}) FROM STDIN"
             with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    extra = tuple(self.prep(f, f.get_default()) for f in per_row)
+                    copy.write_row(row + constant + extra)
             return
         rows = iter(rows)
         while batch := list(itertools.islice(rows, self.batch_size)):
             model.objects.bulk_create(
                 [model(**dict(zip(columns, row, strict=True))) for row in batch]
             )
+
+    @staticmethod
+    def prep(field, value):
+        return field.get_db_prep_save(value, connection)
+
+    def other_fields(self, model, columns):
+        """Fields the caller did not name get their model default, as bulk_create would
+        give them: a constant, or a fresh value per row for a callable default."""
+        fixed, per_row = [], []
+        for field in model._meta.concrete_fields:
+            if field.column in columns or field.primary_key:
+                continue
+            if field.has_default() and callable(field.default):
+                per_row.append(field)
+            elif field.has_default() or not field.null:
+                fixed.append((field, self.prep(field, field.get_default())))
+        return fixed, per_row
 
 
 def picture(seed, width=1600, height=900):
@@ -437,7 +463,7 @@ class Command(BaseCommand):
             text = "\n\n".join(parts)
             if n % 10 == 0:
                 text += "\n\nMore here: https://example.org/report?id=" + str(n)
-            pool.append((text, render_comment(text)))
+            pool.append((text, render_comment(text), fingerprint(text) if fingerprint else None))
         return pool
 
     def make_comments(self, options, live):
@@ -463,7 +489,7 @@ class Command(BaseCommand):
             nonlocal next_id
             pk = next_id
             next_id += 1
-            text, html = pool[pk % len(pool)]
+            text, html, digest = pool[pk % len(pool)]
             age = max(60.0, (self.now - published).total_seconds())
             created = published + datetime.timedelta(seconds=rng.random() * min(age, 7 * 86400))
             parent = last_approved.get(article) if pk % 7 == 0 else None
@@ -487,6 +513,7 @@ class Command(BaseCommand):
                 ip_hashes[pk % len(ip_hashes)],
                 USER_AGENTS[pk % len(USER_AGENTS)],
                 moderated,
+                *((digest,) if fingerprint else ()),
             )
 
         def rows():
@@ -515,7 +542,8 @@ class Command(BaseCommand):
                 if (n + 1) % 200_000 == 0:
                     self.progress(f"comments: {written + n + 1:,} / {total:,}")
 
-        self.writer.write(Comment, COMMENT_COLUMNS, rows())
+        columns = [*COMMENT_COLUMNS, *(["body_fingerprint"] if fingerprint else [])]
+        self.writer.write(Comment, columns, rows())
         self.progress(
             f"comments: {total:,} (hot article {live[0][0]}: {hot_approved} approved; "
             f"{len(fifty_articles)} articles with exactly 50)"
