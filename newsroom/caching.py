@@ -25,3 +25,6 @@ def content_changed(*, article_ids=(), section_ids=(), tag_slugs=()):
         cache.incr(SITE_VERSION_KEY)
     except ValueError:
         cache.add(SITE_VERSION_KEY, 2, timeout=None)
+    from . import cdn  # the CDN purge hook (newsroom/cdn.py); a no-op unless configured
+
+    cdn.purge_after_commit(article_ids=article_ids, section_ids=section_ids, tag_slugs=tag_slugs)

@@ -212,6 +212,48 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.get("LOG_LEVEL", "WARNING")},
 }
 
+# Scale-out (docs/operations.md, "Production and scale-out").
+# Read replicas: reader-facing reads go to a replica (newsroom/db_router.py).
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica{_number}"] = {
+        **dj_database_url.parse(
+            _url, conn_max_age=env_int("CONN_MAX_AGE", 600), conn_health_checks=True
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_REPLICAS.append(f"replica{_number}")
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["newsroom.db_router.ReplicaRouter"]
+    MIDDLEWARE = ["newsroom.db_router.ReplicaRoutingMiddleware", *MIDDLEWARE]
+
+# Media on S3-compatible object storage through django-storages (the `s3` extra);
+# credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY as boto3 reads them.
+if env.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": env.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env.get("AWS_S3_REGION_NAME") or None,
+            "custom_domain": env.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH"),
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=86400"},
+        },
+    }
+
+# CDN (newsroom/cdn.py): Surrogate-Key on public pages, purge by key after changes.
+CDN_PURGE_URL = env.get("CDN_PURGE_URL", "")
+CDN_PURGE_TOKEN = env.get("CDN_PURGE_TOKEN", "")
+CDN_PURGE_TIMEOUT = env_int("CDN_PURGE_TIMEOUT", 5)
+# With purging in place a CDN may keep pages longer than browsers; 0: follow s-maxage.
+CDN_MAX_AGE = env_int("CDN_MAX_AGE", 0)
+MIDDLEWARE = ["newsroom.cdn.SurrogateKeyMiddleware", *MIDDLEWARE]
+
+# The do-nothing view bench/run measures as its ceiling; never on in production.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS")
+
 TAGGIT_CASE_INSENSITIVE = True
 
 # Reader comments (comments/moderation.py). Times in seconds unless named in days.

@@ -13,6 +13,11 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
+if settings.BENCH_ENDPOINTS:
+    from . import bench_views
+
+    urlpatterns += [path("bench/noop/", bench_views.noop, name="bench_noop")]
+
 if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(
