@@ -1,0 +1,93 @@
+"""manage.py import_wordpress FILE.xml — bring a WordPress archive in."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from tqdm import tqdm
+
+from articles.importers.common import format_table, reindex_search
+from articles.importers.wordpress import WordPressImporter, WXRError
+from newsroom.caching import content_changed
+
+
+class DryRun(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a WordPress export (WXR 1.0 to 1.2): posts become articles with their authors, "
+        "sections, tags, comments, featured images and old links (301). Safe to run again: "
+        "it updates what it imported before. All or nothing: any error leaves the database "
+        "as it was."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The .xml file from WordPress's Tools → Export.")
+        parser.add_argument(
+            "--media-dir",
+            help="The site's wp-content/uploads folder (a copy), where featured images are "
+            "looked up by their path, e.g. 2012/03/photo.jpg.",
+        )
+        parser.add_argument(
+            "--timezone",
+            default=settings.TIME_ZONE,
+            help="The WordPress site's time zone, for posts without a GMT date "
+            "(default: %(default)s).",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Do everything and print the summary, then roll back.",
+        )
+
+    def handle(self, *args, **options):
+        try:
+            zoneinfo.ZoneInfo(options["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+            raise CommandError(f"unknown time zone: {options['timezone']}") from error
+        importer = WordPressImporter(
+            options["file"],
+            media_dir=options["media_dir"],
+            site_timezone=options["timezone"],
+            progress=self.progress_bar,
+        )
+        try:
+            with transaction.atomic():
+                summary = importer.run()
+                reindex_search(summary.changed_article_ids)
+                if options["dry_run"]:
+                    raise DryRun
+                changed = sorted(summary.changed_article_ids)
+                if changed:
+                    transaction.on_commit(lambda: content_changed(article_ids=changed))
+        except WXRError as error:
+            raise CommandError(f"{error}. Nothing was imported.") from error
+        except DryRun:
+            self.stdout.write("Dry run: nothing was saved.")
+        self.report(importer)
+
+    def progress_bar(self, total):
+        return tqdm(
+            total=total,
+            unit="post",
+            desc="Importing",
+            file=self.stderr._out,
+            disable=not self.stdout.isatty(),
+        )
+
+    def report(self, importer):
+        summary = importer.summary
+        self.stdout.write(
+            format_table(f"WordPress import: {importer.path.name}", summary.rows()) + "\n"
+        )
+        if summary.missing_media:
+            where = importer.media_dir or "(no --media-dir given)"
+            self.stdout.write(f"Featured images not found in {where}:")
+            for name in summary.missing_media:
+                self.stdout.write(f"  {name}")
+        for note in summary.notes:
+            self.stdout.write(self.style.WARNING(f"Note: {note}"))
+        self.stdout.write(self.style.SUCCESS("Done."))
