@@ -8,7 +8,7 @@ from . import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("comments/", include("comments.urls")),
     path("", include("articles.urls")),
 ]
@@ -26,3 +26,6 @@ if settings.SERVE_MEDIA:
             {"document_root": settings.MEDIA_ROOT},
         )
     ]
+
+# A database outage anywhere in the stack answers 503, not 500 (newsroom/middleware.py).
+handler500 = "newsroom.middleware.server_error"

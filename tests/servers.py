@@ -335,6 +335,20 @@ def migrate(env, timeout=300):
     return manage("migrate", "--noinput", env=env, timeout=timeout)
 
 
+_STATIC_ROOT = None
+
+
+def collected_static():
+    """A STATIC_ROOT with collectstatic run once per test process (production storage
+    needs its manifest); pass it to the app as STATIC_ROOT."""
+    global _STATIC_ROOT
+    if _STATIC_ROOT is None:
+        root = Path(tempfile.mkdtemp(prefix="nr-static-"))
+        manage("collectstatic", "--noinput", env={"STATIC_ROOT": str(root)}, timeout=300)
+        _STATIC_ROOT = root
+    return _STATIC_ROOT
+
+
 def app_environment(env):
     """The process environment plus production-like defaults plus `env` (which wins).
 
@@ -361,10 +375,13 @@ class AppServer:
     """The app under gunicorn with a given environment on a free loopback port.
 
     `env` needs at least DATABASE_URL (the database must already be migrated);
-    `workers` and `threads` size gunicorn.
+    `workers` and `threads` size gunicorn. Static files are collected once per test
+    process into a temporary STATIC_ROOT unless `env` names one.
     """
 
     def __init__(self, env, workers=2, threads=1, port=None, start_timeout=60, timeout=30):
+        env = dict(env)
+        env.setdefault("STATIC_ROOT", str(collected_static()))
         self.env = app_environment(env)
         self.workers = workers
         self.threads = threads

@@ -1,0 +1,162 @@
+"""Site-wide request guards: hostile input answered with a 400, a database outage with a 503.
+
+A request that cannot be served because of what the client sent is the client's
+error (4xx); a request that cannot be served because the database is away is a
+temporary outage (503 with Retry-After), never a traceback or a 500.
+"""
+
+import logging
+import sys
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.template import loader
+from django.views import defaults
+
+logger = logging.getLogger("newsroom.availability")
+
+# Characters no URL or query of this site ever needs. PostgreSQL refuses NUL in text
+# outright, so a NUL that got through would turn a bad request into a 500; form
+# fields are held to NUL only (forms reject the rest with their own errors).
+_FORBIDDEN_IN_URL = {chr(c) for c in range(0x00, 0x20)} | {"\x7f"}
+_FORBIDDEN_IN_FORM = {"\x00"}
+# Field names whose values must never be echoed back on the outage page.
+_SECRET_FIELDS = ("password", "token", "csrf", "secret", "otp")
+
+RETRY_AFTER_SECONDS = 30
+
+
+def _has_forbidden(text, forbidden):
+    return any(ch in forbidden for ch in text)
+
+
+class HostileInputMiddleware:
+    """Reject control characters in the path and query string, and NUL in form fields,
+    with a clear 400 before any view or database sees them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = self.problem(request)
+        if problem:
+            return HttpResponseBadRequest(
+                f"Bad request: {problem}.\n", content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)
+
+    def problem(self, request):
+        if _has_forbidden(request.path, _FORBIDDEN_IN_URL):
+            return "the address contains control characters"
+        for key, values in request.GET.lists():
+            if _has_forbidden(key, _FORBIDDEN_IN_URL) or any(
+                _has_forbidden(v, _FORBIDDEN_IN_URL) for v in values
+            ):
+                return "the query string contains control characters"
+        if request.method == "POST" and request.content_type in {
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        }:
+            for key, values in request.POST.lists():
+                if _has_forbidden(key, _FORBIDDEN_IN_FORM) or any(
+                    _has_forbidden(v, _FORBIDDEN_IN_FORM) for v in values
+                ):
+                    return f"the form field “{key[:40]}” contains a NUL character"
+        return None
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-site")
+        return response
+
+
+def database_unavailable(exc):
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def service_unavailable(request, exc=None):
+    """The outage page: rendered without the database, context processors or a session."""
+    logger.error(
+        "Database unavailable answering %s %s: %s",
+        request.method,
+        request.path,
+        exc,
+        exc_info=exc is not None,
+    )
+    kept = []
+    if request.method == "POST":
+        try:
+            items = list(request.POST.lists())
+        except Exception:  # the outage page must render, whatever the body was
+            items = []
+        for key, values in items:
+            if any(secret in key.lower() for secret in _SECRET_FIELDS):
+                continue
+            kept.extend({"name": key, "value": v} for v in values if v.strip())
+    template = loader.get_template("503.html")
+    response = HttpResponse(
+        template.render(
+            {
+                "kept": kept,
+                "retry_after": RETRY_AFTER_SECONDS,
+                "site_name": settings.NEWSROOM_SITE_NAME,
+            }
+        ),
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that loses the database answers the 503 page (and keeps a POST's text)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if database_unavailable(exception):
+            return service_unavailable(request, exception)
+        return None
+
+
+def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+    """handler500: a database outage anywhere (middleware included) is a 503, not a 500."""
+    exc = sys.exc_info()[1]
+    if exc is not None and database_unavailable(exc):
+        return service_unavailable(request, exc)
+    return defaults.server_error(request, template_name)
+
+
+class MediaNonceMiddleware:
+    """Give the admin's form media (the rich-text editor's import map, an inline
+    `<script type="importmap">`) this response's CSP nonce, so the strict policy can
+    allow exactly that script and no other inline one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_template_response(self, request, response):
+        context = response.context_data
+        media = context.get("media") if isinstance(context, dict) else None
+        if getattr(media, "_importmap", None) is not None and hasattr(request, "csp_nonce"):
+            from js_asset import Media
+
+            context["media"] = Media.from_media(media, nonce=request.csp_nonce)
+        return response

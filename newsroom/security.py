@@ -1,0 +1,129 @@
+"""The admin's door: brute-force lockout (django-axes) and an optional second factor (django-otp).
+
+`newsroom.admin_config.NewsroomAdminConfig` makes `NewsroomAdminSite` the default
+`admin.site`, so every app registers its models as usual. The site asks for a
+one-time code from staff who have set up an authenticator app, and from every
+staff member when `ADMIN_REQUIRE_2FA` is on (docs/operations.md, "Two-factor authentication").
+"""
+
+from axes.backends import AxesStandaloneBackend
+from django import forms
+from django.conf import settings
+from django.contrib.admin import AdminSite
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class AxesBackend(AxesStandaloneBackend):
+    """Axes' lockout check, for logins that come with a request.
+
+    Every login form a person can reach (the admin's) passes the request; a call
+    without one comes from code (scripts, `Client.login` in tests) and has no
+    address to count failures against, so it is let through to the next backend.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def confirmed_devices(user):
+    from django_otp import devices_for_user
+
+    return list(devices_for_user(user, confirmed=True))
+
+
+def two_factor_required(user, devices=None):
+    """Staff who set up a device always need it; everyone when ADMIN_REQUIRE_2FA is on."""
+    if settings.ADMIN_REQUIRE_2FA:
+        return True
+    return bool(confirmed_devices(user) if devices is None else devices)
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """Password first; then, where a second factor applies, the code from the app."""
+
+    otp_token = forms.CharField(
+        label=_("Authentication code"),
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+        ),
+        help_text=_("The six-digit code from your authenticator app, if you have set one up."),
+    )
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "token_required": _("Enter the six-digit code from your authenticator app."),
+        "invalid_token": _(
+            "That code is not right, or has expired. Enter the current code from your app."
+        ),
+        "no_device": _(
+            "This site requires two-factor authentication for the admin, and your account "
+            "has no authenticator app yet. Ask an administrator to set one up for you."
+        ),
+    }
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.get_user()
+        if user is None:
+            return cleaned
+        devices = confirmed_devices(user)
+        if not two_factor_required(user, devices):
+            return cleaned
+        if not devices:
+            raise forms.ValidationError(self.error_messages["no_device"], code="no_device")
+        token = (cleaned.get("otp_token") or "").strip().replace(" ", "")
+        if not token:
+            raise forms.ValidationError(
+                self.error_messages["token_required"], code="token_required"
+            )
+        from django_otp import match_token
+
+        device = match_token(user, token)
+        if device is None:
+            raise forms.ValidationError(self.error_messages["invalid_token"], code="invalid_token")
+        user.otp_device = device
+        return cleaned
+
+
+class NewsroomAdminSite(AdminSite):
+    site_header = _("Newsroom")
+    site_title = _("Newsroom admin")
+    index_title = _("Editor's desk")
+    login_form = AdminLoginForm
+    login_template = "admin/newsroom_login.html"
+
+    def has_permission(self, request):
+        if not super().has_permission(request):
+            return False
+        if not settings.ADMIN_REQUIRE_2FA:
+            return True
+        is_verified = getattr(request.user, "is_verified", None)
+        return bool(is_verified and is_verified())
+
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        # A successful login with a code: remember the device in the session, as
+        # django_otp.login() does, so OTPMiddleware marks the user verified.
+        user = getattr(request, "user", None)
+        device = getattr(user, "otp_device", None)
+        if request.method == "POST" and device is not None and user.is_authenticated:
+            from django_otp import login as otp_login
+
+            otp_login(request, device)
+        return response
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """Axes' answer to a locked-out login: a clear page, status 429."""
+    from axes.helpers import get_cool_off, get_failure_limit
+    from django.shortcuts import render
+
+    cool_off = get_cool_off(request)
+    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
+    context = {"failure_limit": get_failure_limit(request, credentials), "minutes": minutes}
+    return render(request, "security/lockout.html", context, status=429)
