@@ -149,8 +149,10 @@ def purge_after_commit(*, article_ids=(), section_ids=(), tag_slugs=()):
 
 
 def wait_for_purges(timeout=10):
-    """Block until the purges already started are done (tests, management commands)."""
+    """Block until the purges started so far are done and return their results (True for
+    each purge the CDN accepted); for tests and management commands."""
     with _executor_lock:
         pending = list(_pending)
+        _pending.clear()
     wait(pending, timeout=timeout)
     return [f.result() for f in pending if f.done()]

@@ -1,0 +1,199 @@
+"""CDN support: Surrogate-Key on public pages, and the purge hook called after changes,
+tested against a real local HTTP server."""
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from newsroom import cdn
+from newsroom.caching import content_changed
+from tests.factories import ArticleFactory, SectionFactory
+from tests.servers import free_port
+
+
+class PurgeServer(ThreadingHTTPServer):
+    """A stand-in CDN purge API on loopback that records what it is sent."""
+
+    def __init__(self, status=200):
+        self.received = []
+        self.answer_status = status
+        self.got_one = threading.Event()
+        super().__init__(("127.0.0.1", 0), self.Handler)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", 0))
+            self.server.received.append(
+                {
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "body": json.loads(self.rfile.read(length) or b"{}"),
+                }
+            )
+            self.send_response(self.server.answer_status)
+            self.end_headers()
+            self.server.got_one.set()
+
+        def log_message(self, *args):
+            pass
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_address[1]}/purge"
+
+
+@pytest.fixture
+def purge_server(settings):
+    server = PurgeServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.CDN_PURGE_URL = server.url
+    settings.CDN_PURGE_TOKEN = "purge-token"
+    yield server
+    cdn.wait_for_purges()
+    server.shutdown()
+    server.server_close()
+
+
+def keys(response):
+    return set(response["Surrogate-Key"].split())
+
+
+@pytest.mark.django_db
+class TestSurrogateKeys:
+    def test_article_page_is_keyed_by_its_slug(self, client):
+        article = ArticleFactory()
+        response = client.get(article.get_absolute_url())
+        assert response.status_code == 200
+        assert "public" in response["Cache-Control"]
+        assert keys(response) == {"all", f"article-{article.slug}"}
+
+    def test_section_page_and_its_feed_are_keyed_by_the_section(self, client):
+        article = ArticleFactory()
+        slug = article.section.slug
+        for url in (
+            reverse("articles:section", kwargs={"slug": slug}),
+            reverse("articles:feed_section", kwargs={"slug": slug}),
+        ):
+            assert keys(client.get(url)) == {"all", f"section-{slug}"}, url
+
+    def test_tag_page_is_keyed_by_the_tag(self, client):
+        ArticleFactory(tags=["floods"])
+        response = client.get(reverse("articles:tag", kwargs={"slug": "floods"}))
+        assert keys(response) == {"all", "tag-floods"}
+
+    def test_home_and_latest_feed_are_the_front(self, client):
+        ArticleFactory()
+        for url in (reverse("articles:home"), reverse("articles:feed_latest")):
+            assert keys(client.get(url)) == {"all", "front"}, url
+
+    def test_page_cache_hit_keeps_the_keys(self, client, settings):
+        settings.PAGE_CACHE_SECONDS = 300
+        article = ArticleFactory()
+        client.get(article.get_absolute_url())
+        again = client.get(article.get_absolute_url())
+        assert keys(again) == {"all", f"article-{article.slug}"}
+
+    def test_signed_in_pages_and_posts_carry_no_keys(self, client, editor):
+        article = ArticleFactory()
+        client.force_login(editor)
+        response = client.get(article.get_absolute_url())
+        assert "public" not in response.get("Cache-Control", "")
+        assert not response.has_header("Surrogate-Key")
+        assert not client.get(reverse("admin:index")).has_header("Surrogate-Key")
+
+    def test_cdn_max_age_lets_the_cdn_keep_pages_longer(self, client, settings):
+        settings.CDN_MAX_AGE = 86400
+        article = ArticleFactory()
+        response = client.get(article.get_absolute_url())
+        assert response["Surrogate-Control"] == "max-age=86400"
+        assert response["CDN-Cache-Control"] == "max-age=86400"
+        # Browsers still get the short lifetime.
+        assert "max-age=86400" not in response["Cache-Control"]
+
+    def test_without_cdn_max_age_no_cdn_lifetime_is_sent(self, client):
+        response = client.get(ArticleFactory().get_absolute_url())
+        assert not response.has_header("Surrogate-Control")
+
+
+@pytest.mark.django_db(transaction=True)
+class TestPurgeHook:
+    def test_change_purges_the_keys_after_commit(self, purge_server):
+        section = SectionFactory(slug="politics")
+        article = ArticleFactory(section=section, slug="budget-vote")
+        purge_server.received.clear()
+        cdn.wait_for_purges()
+        purge_server.received.clear()
+        with transaction.atomic():
+            content_changed(
+                article_ids=[article.pk], section_ids=[section.pk], tag_slugs=["budget"]
+            )
+            assert purge_server.received == []  # nothing before the commit
+        cdn.wait_for_purges()
+        assert len(purge_server.received) == 1
+        sent = purge_server.received[0]
+        expected = ["article-budget-vote", "front", "section-politics", "tag-budget"]
+        assert sent["body"] == {"surrogate_keys": expected}
+        assert sent["headers"]["Surrogate-Key"] == " ".join(expected)
+        assert sent["headers"]["Authorization"] == "Bearer purge-token"
+
+    def test_a_comment_only_change_does_not_purge_the_front(self, purge_server):
+        article = ArticleFactory(slug="hot-story")
+        cdn.wait_for_purges()
+        purge_server.received.clear()
+        content_changed(article_ids=[article.pk])
+        cdn.wait_for_purges()
+        assert purge_server.received[0]["body"] == {"surrogate_keys": ["article-hot-story"]}
+
+    def test_nothing_named_purges_everything(self, purge_server):
+        content_changed()
+        cdn.wait_for_purges()
+        assert purge_server.received[-1]["body"] == {"surrogate_keys": ["all"]}
+
+    def test_rolled_back_change_purges_nothing(self, purge_server):
+        article = ArticleFactory()
+        cdn.wait_for_purges()
+        purge_server.received.clear()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            content_changed(article_ids=[article.pk])
+            raise RuntimeError("the edit failed")
+        cdn.wait_for_purges()
+        assert purge_server.received == []
+
+    def test_publishing_through_the_model_purges_the_article(self, purge_server, superuser):
+        article = ArticleFactory(draft=True, slug="fresh-news")
+        cdn.wait_for_purges()
+        purge_server.received.clear()
+        article.publish(by=superuser)
+        cdn.wait_for_purges()
+        sent = {
+            key for request in purge_server.received for key in request["body"]["surrogate_keys"]
+        }
+        assert "article-fresh-news" in sent
+
+    def test_unreachable_purge_url_is_logged_and_never_blocks(self, settings, caplog):
+        settings.CDN_PURGE_URL = f"http://127.0.0.1:{free_port()}/purge"
+        settings.CDN_PURGE_TIMEOUT = 2
+        article = ArticleFactory()
+        with caplog.at_level(logging.WARNING, logger="newsroom.cdn"):
+            content_changed(article_ids=[article.pk])  # returns; the purge runs aside
+            assert cdn.wait_for_purges() == [False]
+        assert "CDN purge" in caplog.text
+
+    def test_error_answer_is_logged(self, purge_server, caplog):
+        purge_server.answer_status = 500
+        with caplog.at_level(logging.WARNING, logger="newsroom.cdn"):
+            content_changed()
+            assert cdn.wait_for_purges() == [False]
+        assert "CDN purge" in caplog.text
+
+    def test_without_a_purge_url_nothing_is_sent(self, settings, purge_server):
+        settings.CDN_PURGE_URL = ""
+        content_changed()
+        assert cdn.wait_for_purges() == []
+        assert purge_server.received == []
