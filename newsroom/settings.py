@@ -299,6 +299,8 @@ if env.get("AWS_STORAGE_BUCKET_NAME"):
             "region_name": env.get("AWS_S3_REGION_NAME") or None,
             "custom_domain": env.get("AWS_S3_CUSTOM_DOMAIN") or None,
             "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH"),
+            # e.g. "public-read" where the bucket uses ACLs rather than a bucket policy.
+            "default_acl": env.get("AWS_DEFAULT_ACL") or None,
             "file_overwrite": False,
             "object_parameters": {"CacheControl": "public, max-age=86400"},
         },
