@@ -347,9 +347,9 @@ class Article(models.Model):
         """A draft goes to the editors for review."""
         from .workflow import can_submit
 
-        self._require(can_submit(by, self), "You may not submit this article for review.")
         if self.status != self.Status.DRAFT:
             raise ValidationError("Only a draft can be submitted for review.")
+        self._require(can_submit(by, self), "You may not submit this article for review.")
         self.status = self.Status.REVIEW
         self.save()
 
