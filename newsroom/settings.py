@@ -341,3 +341,13 @@ COMMENTS_HASH_KEY = env.get("COMMENTS_HASH_KEY", "")
 NEWSROOM_SITE_NAME = env.get("NEWSROOM_SITE_NAME", "The Newsroom Chronicle")
 NEWSROOM_SITE_URL = env.get("NEWSROOM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 NEWSROOM_LANGUAGE = env.get("NEWSROOM_LANGUAGE", "en")
+NEWSROOM_PUBLISHER_LOGO = env.get("NEWSROOM_PUBLISHER_LOGO", "img/logo.png")
+
+# Reader's site. Anonymous pages are kept in the shared cache this many seconds
+# (0 turns the page cache off); browsers keep them at most PAGE_BROWSER_SECONDS.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+PAGE_BROWSER_SECONDS = env_int("PAGE_BROWSER_SECONDS", 60)
+# PostgreSQL text search configuration; after changing it run rebuild_search_index.
+SEARCH_CONFIG = env.get("SEARCH_CONFIG", "english")
+FEED_ITEMS = env_int("FEED_ITEMS", 30)
+NEWS_SITEMAP_DAYS = 2

@@ -1,0 +1,231 @@
+"""RSS 2.0 and Atom feeds (Django's syndication framework), all from
+`Article.objects.live()`: latest, per section, per tag, per author, and corrections.
+
+Items carry title, link, summary, author names, categories (section and tags),
+publication date and the lead image as an enclosure.
+"""
+
+import mimetypes
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from taggit.models import Tag
+
+from newsroom.caching import public_page
+
+from . import seo
+from .models import Article, Author, Correction, Section
+from .views import LIST_FIELDS, bylines_prefetch
+
+
+class NewsRssFeed(Rss201rev2Feed):
+    content_type = "application/rss+xml; charset=utf-8"
+
+
+@method_decorator(public_page, name="__call__")
+class ArticleFeed(Feed):
+    feed_type = NewsRssFeed
+    description_template = None
+
+    def title(self, obj=None):
+        return settings.NEWSROOM_SITE_NAME
+
+    def link(self, obj=None):
+        return reverse("articles:home")
+
+    def description(self, obj=None):
+        return f"The latest stories from {settings.NEWSROOM_SITE_NAME}."
+
+    def articles(self, obj):
+        return Article.objects.live()
+
+    def items(self, obj=None):
+        return list(
+            self.articles(obj)
+            .select_related("section", "lead_image")
+            .only(*LIST_FIELDS, "updated_at")
+            .prefetch_related(
+                bylines_prefetch(),
+                "tags",
+            )
+            .order_by("-published_at", "-id")[: settings.FEED_ITEMS]
+        )
+
+    def item_title(self, item):
+        return item.headline
+
+    def item_description(self, item):
+        return item.standfirst
+
+    def item_link(self, item):
+        return item.get_absolute_url()
+
+    def item_guid(self, item):
+        return seo.absolute(item.get_absolute_url())
+
+    def item_guid_is_permalink(self, item):
+        return True
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return max(item.published_at, item.updated_at)
+
+    def item_author_name(self, item):
+        return ", ".join(author.name for author in item.byline_authors) or None
+
+    def item_author_link(self, item):
+        authors = item.byline_authors
+        return seo.absolute(authors[0].get_absolute_url()) if len(authors) == 1 else None
+
+    def item_categories(self, item):
+        names = [item.section.name] if item.section else []
+        return names + [tag.name for tag in item.tags.all()]
+
+    def item_enclosures(self, item):
+        image = item.lead_image
+        if image is None or not image.file:
+            return []
+        url = seo.rendition_url(image, "w960")
+        mime = mimetypes.guess_type(url)[0] or "image/jpeg"
+        # The length is unknown without reading the file; 0 is what RSS readers expect then.
+        return [Enclosure(seo.absolute(url), "0", mime)]
+
+
+class AtomMixin:
+    feed_type = Atom1Feed
+
+    def subtitle(self, obj=None):
+        return self.description(obj)
+
+
+class LatestFeed(ArticleFeed):
+    pass
+
+
+class LatestAtomFeed(AtomMixin, LatestFeed):
+    pass
+
+
+class SectionFeed(ArticleFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.name} · {settings.NEWSROOM_SITE_NAME}"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def description(self, obj=None):
+        return obj.description or f"The latest {obj.name} stories."
+
+    def articles(self, obj):
+        return Article.objects.live().filter(section=obj)
+
+
+class SectionAtomFeed(AtomMixin, SectionFeed):
+    pass
+
+
+class TagFeed(ArticleFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.name} · {settings.NEWSROOM_SITE_NAME}"
+
+    def link(self, obj=None):
+        return reverse("articles:tag", kwargs={"slug": obj.slug})
+
+    def description(self, obj=None):
+        return f"Stories tagged “{obj.name}”."
+
+    def articles(self, obj):
+        return Article.objects.live().filter(taggedarticle__tag=obj)
+
+
+class TagAtomFeed(AtomMixin, TagFeed):
+    pass
+
+
+class AuthorFeed(ArticleFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Author, slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.name} · {settings.NEWSROOM_SITE_NAME}"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def description(self, obj=None):
+        return f"Stories by {obj.name}."
+
+    def articles(self, obj):
+        return Article.objects.live().filter(bylines__author=obj)
+
+
+class AuthorAtomFeed(AtomMixin, AuthorFeed):
+    pass
+
+
+@method_decorator(public_page, name="__call__")
+class CorrectionsFeed(Feed):
+    feed_type = NewsRssFeed
+
+    def title(self):
+        return f"Corrections · {settings.NEWSROOM_SITE_NAME}"
+
+    def link(self):
+        return reverse("articles:corrections")
+
+    def description(self):
+        return "Corrections, clarifications and updates to our stories, newest first."
+
+    def items(self):
+        return list(
+            Correction.objects.filter(article__in=Article.objects.live())
+            .select_related("article")
+            .only(
+                "kind",
+                "text",
+                "created_at",
+                "article__headline",
+                "article__slug",
+                "article__published_at",
+                "article__created_at",
+            )
+            .order_by("-created_at", "-id")[: settings.FEED_ITEMS]
+        )
+
+    def item_title(self, item):
+        return f"{item.get_kind_display()}: {item.article.headline}"
+
+    def item_description(self, item):
+        return item.text
+
+    def item_link(self, item):
+        return item.article.get_absolute_url()
+
+    def item_guid(self, item):
+        return f"{seo.absolute(item.article.get_absolute_url())}#correction-{item.pk}"
+
+    def item_guid_is_permalink(self, item):
+        return False
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_categories(self, item):
+        return [item.get_kind_display()]
+
+
+class CorrectionsAtomFeed(AtomMixin, CorrectionsFeed):
+    def subtitle(self):
+        return self.description()

@@ -1,0 +1,167 @@
+"""What search engines and social networks read about a page: titles, descriptions,
+canonical addresses, Open Graph / Twitter cards and schema.org `NewsArticle` JSON-LD.
+
+Everything is plain data (dicts and strings); templates escape it, and JSON-LD goes
+through `reader.json_ld`, which escapes like Django's `json_script`.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils.text import Truncator
+
+UPDATED_AFTER = datetime.timedelta(minutes=10)
+DESCRIPTION_CHARS = 160
+
+
+def absolute(url):
+    """A site-relative address made absolute against NEWSROOM_SITE_URL, so cached pages
+    name the same canonical address whichever host served them."""
+    if not url or url.startswith(("http://", "https://")):
+        return url or ""
+    if url.startswith("//"):
+        return "https:" + url
+    return settings.NEWSROOM_SITE_URL + ("" if url.startswith("/") else "/") + url
+
+
+def rendition_url(image, name):
+    """The address of one rendition (contract 4), falling back to the original file."""
+    if image is None:
+        return ""
+    method = getattr(image, "rendition_url", None)
+    if callable(method):
+        return method(name) or ""
+    entry = (image.renditions or {}).get(name) or {}
+    if entry.get("url"):
+        return entry["url"]
+    return image.file.url if image.file else ""
+
+
+def rendition_size(image, name):
+    entry = (getattr(image, "renditions", None) or {}).get(name) or {}
+    if entry.get("width") and entry.get("height"):
+        return entry["width"], entry["height"]
+    return getattr(image, "width", 0) or None, getattr(image, "height", 0) or None
+
+
+def srcset(image):
+    if image is None:
+        return ""
+    value = getattr(image, "srcset", None)
+    if isinstance(value, str):
+        return value
+    widths = sorted(
+        (entry["width"], entry["url"])
+        for name, entry in (image.renditions or {}).items()
+        if name.startswith("w") and entry.get("url") and entry.get("width")
+    )
+    return ", ".join(f"{url} {width}w" for width, url in widths)
+
+
+def material_update(article):
+    """When the story last changed materially, or None. A material change is one the
+    newsroom tells readers about (a correction, clarification or update), so fixing a
+    typo does not put an 'Updated' time on the page. Uses prefetched corrections."""
+    times = [c.created_at for c in article.corrections.all()]
+    if not times or not article.published_at:
+        return None
+    latest = max(times)
+    return latest if latest - article.published_at > UPDATED_AFTER else None
+
+
+def description(article):
+    text = article.seo_description or article.standfirst or ""
+    return Truncator(" ".join(text.split())).chars(DESCRIPTION_CHARS)
+
+
+def article_meta(article, tags=()):
+    image = article.lead_image
+    return {
+        "title": article.seo_title or article.headline,
+        "description": description(article),
+        "canonical": absolute(article.get_absolute_url()),
+        "image": absolute(rendition_url(image, "16x9")) if image else "",
+        "image_alt": image.alt_text if image else "",
+        "keywords": ", ".join(tag.name for tag in tags),
+    }
+
+
+def publisher():
+    return {
+        "@type": "NewsMediaOrganization",
+        "name": settings.NEWSROOM_SITE_NAME,
+        "url": settings.NEWSROOM_SITE_URL + "/",
+        "logo": {
+            "@type": "ImageObject",
+            "url": absolute(static(settings.NEWSROOM_PUBLISHER_LOGO)),
+            "width": 600,
+            "height": 60,
+        },
+    }
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def news_article(article, tags=()):
+    """schema.org NewsArticle for Google News and other readers of structured data."""
+    canonical = absolute(article.get_absolute_url())
+    modified = max(filter(None, [article.published_at, article.updated_at]), default=None)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+        "url": canonical,
+        "headline": Truncator(article.headline).chars(110),
+        "description": description(article),
+        "datePublished": _iso(article.published_at),
+        "dateModified": _iso(modified),
+        "author": [
+            {"@type": "Person", "name": author.name, "url": absolute(author.get_absolute_url())}
+            for author in article.byline_authors
+        ],
+        "publisher": publisher(),
+        "inLanguage": settings.NEWSROOM_LANGUAGE,
+        "isAccessibleForFree": True,
+    }
+    if article.lead_image:
+        data["image"] = [
+            absolute(rendition_url(article.lead_image, name)) for name in ("16x9", "4x3", "1x1")
+        ]
+    if article.section:
+        data["articleSection"] = article.section.name
+    if tags:
+        data["keywords"] = [tag.name for tag in tags]
+    if article.word_count:
+        data["wordCount"] = article.word_count
+    corrections = list(article.corrections.all())
+    if corrections:
+        data["correction"] = [
+            {
+                "@type": "CorrectionComment",
+                "text": correction.text,
+                "datePublished": _iso(correction.created_at),
+            }
+            for correction in corrections
+        ]
+    return data
+
+
+def website():
+    """On the home page: the site, and how to search it."""
+    from django.urls import reverse
+
+    return {
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": settings.NEWSROOM_SITE_NAME,
+        "url": settings.NEWSROOM_SITE_URL + "/",
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": absolute(reverse("articles:search")) + "?q={search_term_string}",
+            "query-input": "required name=search_term_string",
+        },
+        "publisher": publisher(),
+    }

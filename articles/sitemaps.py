@@ -1,0 +1,134 @@
+"""Sitemaps (Django's sitemaps framework), from `Article.objects.live()` only.
+
+`/sitemap.xml` is an index over articles, sections, tags and authors;
+`/news-sitemap.xml` is the Google News sitemap: the live articles of the last
+NEWS_SITEMAP_DAYS days, with publication name and language, date and title.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from newsroom.caching import public_page
+
+from .models import Article, Author, Section
+
+ARTICLE_FIELDS = ("id", "slug", "published_at", "created_at", "updated_at")
+
+
+class ArticleSitemap(Sitemap):
+    limit = 5000
+    changefreq = "daily"
+
+    def items(self):
+        return Article.objects.live().only(*ARTICLE_FIELDS).order_by("-published_at", "-id")
+
+    def lastmod(self, item):
+        return max(item.published_at, item.updated_at)
+
+
+class SectionSitemap(Sitemap):
+    changefreq = "hourly"
+    priority = 0.8
+
+    def items(self):
+        return Section.objects.annotate(
+            latest=Max("articles__published_at", filter=_live("articles__"))
+        ).order_by("position", "name")
+
+    def lastmod(self, item):
+        return item.latest
+
+
+class TagSitemap(Sitemap):
+    limit = 5000
+    changefreq = "daily"
+    priority = 0.4
+
+    def items(self):
+        return (
+            Tag.objects.filter(
+                articles_taggedarticle_items__content_object__in=Article.objects.live()
+            )
+            .distinct()
+            .only("slug")
+            .order_by("slug")
+        )
+
+    def location(self, item):
+        return reverse("articles:tag", kwargs={"slug": item.slug})
+
+
+class AuthorSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 0.5
+
+    def items(self):
+        return (
+            Author.objects.filter(bylines__article__in=Article.objects.live())
+            .distinct()
+            .only("slug")
+            .order_by("slug")
+        )
+
+
+def _live(prefix):
+    return Q(
+        **{
+            f"{prefix}status": Article.Status.PUBLISHED,
+            f"{prefix}published_at__lte": timezone.now(),
+        }
+    )
+
+
+class NewsSitemap(Sitemap):
+    """Google News: only recent articles (at most 1,000), each with its <news:news> block."""
+
+    limit = 1000
+
+    def items(self):
+        since = timezone.now() - datetime.timedelta(days=settings.NEWS_SITEMAP_DAYS)
+        return (
+            Article.objects.live()
+            .filter(published_at__gte=since)
+            .only(*ARTICLE_FIELDS, "headline")
+            .order_by("-published_at", "-id")
+        )
+
+    def lastmod(self, item):
+        return max(item.published_at, item.updated_at)
+
+
+SITEMAPS = {
+    "articles": ArticleSitemap,
+    "sections": SectionSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+}
+NEWS_SITEMAPS = {"news": NewsSitemap}
+
+
+@public_page
+def sitemap_index(request):
+    return sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section")
+
+
+@public_page
+def sitemap_section(request, section):
+    return sitemap_views.sitemap(request, SITEMAPS, section=section)
+
+
+@public_page
+def news_sitemap(request):
+    response = sitemap_views.sitemap(
+        request, NEWS_SITEMAPS, template_name="articles/news_sitemap.xml"
+    )
+    response.context_data["publication_name"] = settings.NEWSROOM_SITE_NAME
+    response.context_data["publication_language"] = settings.NEWSROOM_LANGUAGE
+    return response
