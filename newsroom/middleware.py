@@ -102,17 +102,20 @@ def service_unavailable(request, exc=None):
             if any(secret in key.lower() for secret in _SECRET_FIELDS):
                 continue
             kept.extend({"name": key, "value": v} for v in values if v.strip())
-    template = loader.get_template("503.html")
-    response = HttpResponse(
-        template.render(
-            {
-                "kept": kept,
-                "retry_after": RETRY_AFTER_SECONDS,
-                "site_name": settings.NEWSROOM_SITE_NAME,
-            }
-        ),
-        status=503,
-    )
+    context = {
+        "kept": kept,
+        "retry_after": RETRY_AFTER_SECONDS,
+        "site_name": settings.NEWSROOM_SITE_NAME,
+    }
+    try:
+        content = loader.render_to_string("503.html", context)
+    except Exception:  # the page of last resort must not fail in turn
+        logger.exception("The 503 page could not be rendered")
+        content = (
+            "<!doctype html><title>Back in a moment</title><h1>We will be back in a moment</h1>"
+            "<p>The site is having a short technical problem. Please try again shortly.</p>"
+        )
+    response = HttpResponse(content, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response

@@ -8,3 +8,28 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="module")
+def private_postgres():
+    from tests.servers import PostgresServer, ServerError, postgres_available
+
+    if not postgres_available():
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    try:
+        server = PostgresServer().start()
+    except ServerError as exc:
+        pytest.skip(f"cannot start a private PostgreSQL here: {exc}")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="module")
+def private_redis():
+    from tests.servers import RedisServer, redis_available
+
+    if not redis_available():
+        pytest.skip("redis-server is not installed")
+    server = RedisServer().start()
+    yield server
+    server.cleanup()
