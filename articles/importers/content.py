@@ -1,0 +1,419 @@
+"""The Newsroom content export: versioned JSON Lines, documented in docs/export-format.md.
+
+One JSON object per line. The first is a header (format name, version, time, counts),
+the last an `end` record with the same counts, so a truncated file is recognised. In
+between, records in dependency order: users (referenced accounts, never passwords),
+sections, authors, tags, images (metadata; the files are copied with MEDIA_ROOT),
+articles (with bylines, tags, revisions, corrections and old links), blocked terms, and
+comments (with moderation events and reader flags).
+
+Every model field is written under its own name, so a field added to a model is
+exported without a change here; relations to content are written as ids (kept on
+import, so links and comment threads survive), relations to accounts as usernames.
+"""
+
+import datetime
+import json
+from collections import Counter, defaultdict
+from itertools import islice
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.db.models.fields.files import FieldFile
+from taggit.models import Tag
+
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Correction,
+    Image,
+    Revision,
+    Section,
+    SlugRedirect,
+    TaggedArticle,
+)
+from comments.models import BlockedTerm, Comment, CommentFlag, ModerationEvent
+
+FORMAT = "newsroom-content"
+VERSION = 1
+BATCH = 500
+
+# type name → model, in the order records are written and restored.
+TOP_LEVEL = {
+    "section": Section,
+    "author": Author,
+    "tag": Tag,
+    "image": Image,
+    "article": Article,
+    "blocked_term": BlockedTerm,
+    "comment": Comment,
+}
+# Rows that belong to an article or a comment, written inside it: key → (model, owner field).
+NESTED = {
+    "article": {
+        "revisions": (Revision, "article"),
+        "corrections": (Correction, "article"),
+    },
+    "comment": {
+        "events": (ModerationEvent, "comment"),
+        "flags": (CommentFlag, "comment"),
+    },
+}
+CONTENT_MODELS = [
+    Section,
+    Author,
+    Tag,
+    Image,
+    Article,
+    Byline,
+    TaggedArticle,
+    Revision,
+    Correction,
+    SlugRedirect,
+    BlockedTerm,
+    Comment,
+    ModerationEvent,
+    CommentFlag,
+]
+
+
+class ContentFormatError(Exception):
+    """The file cannot be restored; the message names the line and the problem."""
+
+
+def _is_user_fk(field):
+    return field.is_relation and field.related_model is get_user_model()
+
+
+def _encode(value):
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, FieldFile):
+        return value.name or ""
+    return value
+
+
+class Exporter:
+    def __init__(self, out):
+        self.out = out
+        self.counts = Counter()
+        self.usernames = dict(get_user_model().objects.values_list("pk", "username"))
+
+    def write(self, record):
+        self.out.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+
+    def fields(self, obj, skip=()):
+        data = {}
+        for field in obj._meta.concrete_fields:
+            if field.name in skip:
+                continue
+            value = getattr(obj, field.attname)
+            if _is_user_fk(field):
+                value = self.usernames.get(value)
+            elif not field.is_relation:
+                value = _encode(field.value_from_object(obj))
+            data[field.name] = value
+        return data
+
+    def counts_now(self):
+        counts = {"user": len(self.referenced_users())}
+        for name, model in TOP_LEVEL.items():
+            counts[name] = model.objects.count()
+        return counts
+
+    def referenced_users(self):
+        ids = set()
+        for model in CONTENT_MODELS:
+            for field in model._meta.concrete_fields:
+                if _is_user_fk(field):
+                    ids.update(
+                        model.objects.exclude(**{f"{field.attname}__isnull": True})
+                        .values_list(field.attname, flat=True)
+                        .distinct()
+                    )
+        return sorted(ids)
+
+    def run(self):
+        expected = self.counts_now()
+        self.write(
+            {
+                "type": "header",
+                "format": FORMAT,
+                "version": VERSION,
+                "exported_at": datetime.datetime.now(datetime.UTC).isoformat(),
+                "counts": expected,
+            }
+        )
+        user_model = get_user_model()
+        for user in user_model.objects.filter(pk__in=self.referenced_users()).order_by("pk"):
+            self.emit(
+                "user",
+                {
+                    "username": user.get_username(),
+                    "email": getattr(user, "email", ""),
+                    "first_name": getattr(user, "first_name", ""),
+                    "last_name": getattr(user, "last_name", ""),
+                    "is_staff": user.is_staff,
+                    "is_active": user.is_active,
+                    "groups": sorted(user.groups.values_list("name", flat=True)),
+                },
+            )
+        for name, model in TOP_LEVEL.items():
+            queryset = model.objects.order_by("pk")
+            if model is Article:
+                queryset = queryset.prefetch_related(
+                    "bylines", "tags", "revisions", "corrections", "redirects"
+                )
+            elif model is Comment:
+                queryset = queryset.prefetch_related("events", "flags")
+            for obj in queryset.iterator(chunk_size=BATCH):
+                record = self.fields(obj)
+                if model is Article:
+                    self.add_article_parts(obj, record)
+                elif model is Comment:
+                    self.add_comment_parts(obj, record)
+                self.emit(name, record)
+        self.write({"type": "end", "counts": dict(self.counts)})
+        return self.counts
+
+    def emit(self, name, record):
+        record["type"] = name
+        self.write(record)
+        self.counts[name] += 1
+
+    def add_article_parts(self, article, record):
+        record["bylines"] = [
+            b.author_id for b in sorted(article.bylines.all(), key=lambda b: b.position)
+        ]
+        record["tags"] = sorted(tag.slug for tag in article.tags.all())
+        record["redirects"] = sorted(r.old_path for r in article.redirects.all())
+        for key, (_model, owner) in NESTED["article"].items():
+            rows = sorted(getattr(article, key).all(), key=lambda row: row.pk)
+            record[key] = [self.fields(row, skip=(owner,)) for row in rows]
+
+    def add_comment_parts(self, comment, record):
+        for key, (_model, owner) in NESTED["comment"].items():
+            rows = sorted(getattr(comment, key).all(), key=lambda row: row.pk)
+            record[key] = [self.fields(row, skip=(owner,)) for row in rows]
+
+
+def export_content(out):
+    """Write the whole archive to the text stream `out`; returns counts by record type."""
+    with transaction.atomic():  # one consistent snapshot
+        return Exporter(out).run()
+
+
+def existing_content():
+    """What the database already holds, by model (empty when it can receive an import)."""
+    found = {}
+    for model in CONTENT_MODELS:
+        count = model.objects.count()
+        if count:
+            found[model._meta.verbose_name_plural] = count
+    return found
+
+
+class Importer:
+    def __init__(self):
+        self.counts = Counter()
+        self.users = {}
+        self.missing_users = set()
+        self.pending = defaultdict(list)
+        self.parents = []
+        self.tag_ids = {}
+        self.article_ids = []
+
+    def user_id(self, username):
+        if username is None:
+            return None
+        if username not in self.users:
+            user = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: username})
+            self.users[username] = user.values_list("pk", flat=True).first()
+            if self.users[username] is None:
+                self.missing_users.add(username)
+        return self.users[username]
+
+    def build(self, model, data, line, extra=None):
+        obj = model()
+        known = {field.name: field for field in model._meta.concrete_fields}
+        for name, value in data.items():
+            field = known.get(name)
+            if field is None:
+                raise ContentFormatError(
+                    f"line {line}: {model.__name__} has no field {name!r}; this file comes "
+                    "from a different version of Newsroom"
+                )
+            if _is_user_fk(field):
+                value = self.user_id(value)
+            elif not field.is_relation and not isinstance(field, models.FileField):
+                try:
+                    value = field.to_python(value)
+                except Exception as error:
+                    raise ContentFormatError(
+                        f"line {line}: {model.__name__}.{name}: {error}"
+                    ) from error
+            setattr(obj, field.attname, value)
+        for name, value in (extra or {}).items():
+            setattr(obj, name, value)
+        return obj
+
+    def restore_user(self, record):
+        user_model = get_user_model()
+        username = record["username"]
+        user = user_model.objects.filter(**{user_model.USERNAME_FIELD: username}).first()
+        if user is None:
+            user = user_model(**{user_model.USERNAME_FIELD: username})
+            for name in ("email", "first_name", "last_name", "is_staff", "is_active"):
+                if name in record and hasattr(user, name):
+                    setattr(user, name, record[name])
+            user.set_unusable_password()
+            user.save()
+            user.groups.set(Group.objects.filter(name__in=record.get("groups", [])))
+            self.counts["users created"] += 1
+        self.users[username] = user.pk
+
+    def add(self, name, record, line):
+        record = dict(record)
+        if name == "user":
+            self.restore_user(record)
+            self.counts[name] += 1
+            return
+        model = TOP_LEVEL.get(name)
+        if model is None:
+            raise ContentFormatError(f"line {line}: unknown record type {name!r}")
+        nested = {key: record.pop(key, []) for key in NESTED.get(name, {})}
+        extra = {}
+        if name == "article":
+            bylines = record.pop("bylines", [])
+            tags = record.pop("tags", [])
+            redirects = record.pop("redirects", [])
+        if name == "comment" and record.get("parent") is not None:
+            self.parents.append((record["id"], record["parent"]))
+            extra["parent_id"] = None
+        obj = self.build(model, record, line, extra)
+        if obj.pk is None:
+            raise ContentFormatError(f"line {line}: a {name} record without an id")
+        self.pending[model].append(obj)
+        if name == "tag":
+            self.tag_ids[obj.slug] = obj.pk
+        if name == "article":
+            self.article_ids.append(obj.pk)
+            for position, author_id in enumerate(bylines):
+                self.pending[Byline].append(
+                    Byline(article_id=obj.pk, author_id=author_id, position=position)
+                )
+            for slug in tags:
+                if slug not in self.tag_ids:
+                    raise ContentFormatError(f"line {line}: unknown tag {slug!r}")
+                self.pending[TaggedArticle].append(
+                    TaggedArticle(content_object_id=obj.pk, tag_id=self.tag_ids[slug])
+                )
+            for path in redirects:
+                self.pending[SlugRedirect].append(SlugRedirect(old_path=path, article_id=obj.pk))
+        for key, (child_model, owner) in NESTED.get(name, {}).items():
+            for child in nested[key]:
+                self.pending[child_model].append(
+                    self.build(child_model, child, line, {f"{owner}_id": obj.pk})
+                )
+        self.counts[name] += 1
+        if len(self.pending[model]) >= BATCH:
+            self.flush()
+
+    def flush(self):
+        # Owners before the rows that point at them.
+        order = [
+            Section,
+            Author,
+            Tag,
+            Image,
+            Article,
+            Byline,
+            TaggedArticle,
+            Revision,
+            Correction,
+            SlugRedirect,
+            BlockedTerm,
+            Comment,
+            ModerationEvent,
+            CommentFlag,
+        ]
+        for model in order:
+            rows = self.pending.pop(model, [])
+            # bulk_create: rows are restored as exported (body, renditions, versions and
+            # rendered comments included), without the derived-data work of save().
+            iterator = iter(rows)
+            while batch := list(islice(iterator, BATCH)):
+                model.objects.bulk_create(batch)
+
+    def finish(self):
+        self.flush()
+        replies = [Comment(pk=pk, parent_id=parent) for pk, parent in self.parents]
+        Comment.objects.bulk_update(replies, ["parent"], batch_size=BATCH)
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), CONTENT_MODELS):
+                cursor.execute(sql)
+
+
+def import_content(lines):
+    """Restore an export into an empty database. `lines` is an iterable of text lines.
+    Returns (counts, missing usernames). Raises ContentFormatError; call it inside a
+    transaction so a failure leaves nothing behind."""
+    found = existing_content()
+    if found:
+        summary = ", ".join(f"{count} {name}" for name, count in found.items())
+        raise ContentFormatError(
+            f"the database already holds content ({summary}); import_content only restores "
+            "into an empty database"
+        )
+    importer = Importer()
+    header = None
+    end = None
+    number = 0
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        if end is not None:
+            raise ContentFormatError(f"line {number}: records after the end record")
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ContentFormatError(f"line {number}: not valid JSON ({error.msg})") from error
+        if not isinstance(record, dict) or "type" not in record:
+            raise ContentFormatError(f"line {number}: a record must be an object with a type")
+        kind = record.pop("type")
+        if header is None:
+            if kind != "header" or record.get("format") != FORMAT:
+                raise ContentFormatError(
+                    f"line {number}: not a Newsroom content export (no {FORMAT} header)"
+                )
+            if record.get("version") != VERSION:
+                raise ContentFormatError(
+                    f"line {number}: export format version {record.get('version')} is not "
+                    f"supported (this Newsroom reads version {VERSION})"
+                )
+            header = record
+            continue
+        if kind == "end":
+            end = record
+            continue
+        importer.add(kind, record, number)
+    if header is None:
+        raise ContentFormatError("the file is empty")
+    if end is None:
+        raise ContentFormatError(
+            f"the file ends at line {number} without its end record: it looks truncated"
+        )
+    importer.finish()
+    written = {k: v for k, v in importer.counts.items() if k != "users created"}
+    expected = {k: v for k, v in end.get("counts", {}).items() if v}
+    if written != expected:
+        raise ContentFormatError(f"record counts {written} differ from the end record {expected}")
+    from .common import reindex_search
+
+    reindex_search(importer.article_ids)
+    return importer.counts, sorted(importer.missing_users)

@@ -1,0 +1,251 @@
+"""export_content and import_content: a documented JSON Lines archive that restores into an
+empty database with nothing lost."""
+
+import datetime
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from taggit.models import Tag
+
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Correction,
+    Image,
+    Revision,
+    Section,
+    SlugRedirect,
+)
+from comments.models import BlockedTerm, Comment, CommentFlag, ModerationEvent
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    BlockedTermFactory,
+    CommentFactory,
+    CorrectionFactory,
+    ImageFactory,
+    SectionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def archive(editor, moderator):
+    """A small newsroom with one of everything the export carries."""
+    news = SectionFactory(name="News", slug="news", description="Local news", position=1)
+    sport = SectionFactory(name="Sport", slug="sport", position=2)
+    jane = AuthorFactory(name="Jane Smith", slug="jane-smith", user=editor, email="j@x.org")
+    zoe = AuthorFactory(name="Zo\u00eb \u00c5ngstr\u00f6m", slug="zoe")
+    image = ImageFactory(alt_text="The town hall", caption="At dusk", credit="Courier")
+    lead = ArticleFactory(
+        headline="Council approves budget",
+        slug="council-approves-budget",
+        section=news,
+        authors=[zoe, jane],
+        tags=["budget", "Council"],
+        lead_image=image,
+        lead_image_caption="The hall",
+        featured=True,
+        body="<p>First <strong>paragraph</strong>.</p><h2>More</h2><p>Second.</p>",
+        wp_id=101,
+    )
+    ArticleFactory(section=sport, authors=[jane], draft=True, tags=["football"])
+    ArticleFactory(section=sport, scheduled=True)
+    Revision.objects.create(
+        article=lead,
+        data={"headline": "Council approves budge", "tags": ["budget"]},
+        created_by=editor,
+    )
+    CorrectionFactory(article=lead, kind=Correction.Kind.CLARIFICATION, text="Vote was 7-2.")
+    SlugRedirect.objects.create(old_path="/2024/03/01/old-slug/", article=lead)
+    SlugRedirect.objects.create(old_path="/?p=101", article=lead)
+    first = CommentFactory(article=lead, body="Good news.\n\nSee https://example.org", wp_id=9)
+    reply = CommentFactory(article=lead, parent=first, status=Comment.Status.PENDING)
+    CommentFactory(article=lead, parent=reply, user=UserFactory(username="reader"))
+    ModerationEvent.objects.create(
+        comment=reply, actor=moderator, from_status="", to_status="pending", reason="links"
+    )
+    ModerationEvent.objects.create(comment=first, actor=None, to_status="approved")
+    CommentFlag.objects.create(comment=first, reason="rude", reporter_hash="abc" * 5)
+    first.moderated_by = moderator
+    first.moderated_at = timezone.now() - datetime.timedelta(minutes=5)
+    first.save()
+    BlockedTermFactory(term="casino", action=BlockedTerm.Action.SPAM)
+    return lead
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write(text):
+        path = tmp_path / "archive.jsonl"
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    return write
+
+
+def export_text():
+    out = io.StringIO()
+    call_command("export_content", stdout=out)
+    return out.getvalue()
+
+
+def without_time(text):
+    """The export, less the one thing that is meant to differ: when it was made."""
+    lines = text.splitlines()
+    header = json.loads(lines[0])
+    header.pop("exported_at")
+    return [header, *lines[1:]]
+
+
+def delete_all_content():
+    Comment.objects.all().delete()
+    BlockedTerm.objects.all().delete()
+    Article.objects.all().delete()
+    Author.objects.all().delete()
+    Section.objects.all().delete()
+    Image.objects.all().delete()
+    Tag.objects.all().delete()
+
+
+def test_export_is_documented_versioned_json_lines(archive):
+    lines = [json.loads(line) for line in export_text().splitlines()]
+
+    header, end = lines[0], lines[-1]
+    assert header["type"] == "header"
+    assert header["format"] == "newsroom-content" and header["version"] == 1
+    assert end["type"] == "end"
+    assert header["counts"] == end["counts"]
+    assert end["counts"] == {
+        "user": 3,
+        "section": 2,
+        "author": 2,
+        "tag": 3,
+        "image": 1,
+        "article": 3,
+        "blocked_term": 1,
+        "comment": 3,
+    }
+    kinds = [line["type"] for line in lines[1:-1]]
+    assert kinds == sorted(
+        kinds,
+        key=[
+            "user",
+            "section",
+            "author",
+            "tag",
+            "image",
+            "article",
+            "blocked_term",
+            "comment",
+        ].index,
+    )
+
+    article = next(r for r in lines if r["type"] == "article" and r["id"] == archive.pk)
+    assert article["headline"] == "Council approves budget"
+    assert article["bylines"] == [
+        Author.objects.get(slug="zoe").pk,
+        Author.objects.get(slug="jane-smith").pk,
+    ]
+    assert article["tags"] == ["budget", "council"]
+    assert article["redirects"] == ["/2024/03/01/old-slug/", "/?p=101"]
+    assert article["revisions"][0]["created_by"] == "editor"
+    assert article["corrections"][0]["kind"] == "clarification"
+    assert article["wp_id"] == 101
+    author = next(r for r in lines if r["type"] == "author" and r["slug"] == "jane-smith")
+    assert author["user"] == "editor"
+    comment = next(r for r in lines if r["type"] == "comment" and r["wp_id"] == 9)
+    assert comment["moderated_by"] == "moderator"
+    assert [e["to_status"] for e in comment["events"]] == ["approved"]
+    assert comment["flags"][0]["reason"] == "rude"
+    assert "password" not in export_text()
+
+
+def test_export_then_import_into_an_empty_database_then_export_gives_the_same(archive, write):
+    first = export_text()
+    lead_url = archive.get_absolute_url()
+    delete_all_content()
+    assert not Article.objects.exists()
+
+    path_out = io.StringIO()
+    call_command("import_content", write(first), stdout=path_out)
+
+    assert without_time(export_text()) == without_time(first)
+    # And the restored rows are the real thing, not only the same text.
+    lead = Article.objects.get(slug="council-approves-budget")
+    assert lead.pk == archive.pk and lead.get_absolute_url() == lead_url
+    assert [a.slug for a in lead.byline_authors] == ["zoe", "jane-smith"]
+    assert lead.lead_image.alt_text == "The town hall"
+    reply = Comment.objects.get(status="pending")
+    assert reply.parent.wp_id == 9 and reply.replies.count() == 1
+    assert Author.objects.get(slug="jane-smith").user.username == "editor"
+    assert "article" in path_out.getvalue()
+
+
+def test_import_creates_accounts_it_needs_without_passwords(archive, write):
+    text = export_text()
+    delete_all_content()
+    from django.contrib.auth.models import User
+
+    User.objects.filter(username="reader").delete()
+
+    call_command("import_content", write(text), stdout=io.StringIO())
+
+    reader = User.objects.get(username="reader")
+    assert not reader.has_usable_password()
+    assert Comment.objects.filter(user=reader).count() == 1
+
+
+def test_import_refuses_a_database_that_has_content(archive, write):
+    text = export_text()
+    before = Article.objects.count()
+    with pytest.raises(CommandError, match=r"already holds content .*3 articles"):
+        call_command("import_content", write(text), stdout=io.StringIO())
+    assert Article.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("mangle", "message"),
+    [
+        (lambda lines: lines[:-3], "without its end record: it looks truncated"),
+        (lambda lines: [*lines[:5], "{not json", *lines[5:]], "line 6: not valid JSON"),
+        (
+            lambda lines: (
+                ['{"type": "header", "format": "newsroom-content", "version": 99}', *lines[1:]]
+            ),
+            "version 99 is not supported",
+        ),
+        (lambda lines: ['{"type": "section", "id": 1}'], "not a Newsroom content export"),
+        (lambda lines: [], "the file is empty"),
+        (
+            lambda lines: (
+                [lines[0]] + [line.replace('"headline"', '"headlin"') for line in lines[1:]]
+            ),
+            "Article has no field 'headlin'",
+        ),
+    ],
+)
+def test_a_damaged_file_is_refused_and_nothing_is_restored(archive, write, mangle, message):
+    lines = export_text().splitlines()
+    delete_all_content()
+
+    with pytest.raises(CommandError, match=message):
+        call_command("import_content", write("\n".join(mangle(lines))), stdout=io.StringIO())
+
+    assert not Article.objects.exists()
+    assert not Section.objects.exists()
+    assert not Byline.objects.exists()
+
+
+def test_export_to_a_file_prints_a_summary(archive, tmp_path):
+    out = io.StringIO()
+    target = tmp_path / "archive.jsonl"
+    call_command("export_content", "-o", str(target), stdout=out)
+    assert target.read_text(encoding="utf-8").startswith('{"counts"')
+    assert "article" in out.getvalue()
