@@ -1,0 +1,171 @@
+"""Anonymous pages are cacheable by anyone, served from the shared page cache, and
+invalidated by content_changed()."""
+
+import os
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from newsroom.caching import content_changed
+from tests.factories import ArticleFactory, AuthorFactory, SectionFactory
+
+
+@pytest.fixture
+def article(db):
+    return ArticleFactory(
+        headline="Cached heron sighting",
+        slug="heron",
+        section=SectionFactory(slug="nature"),
+        authors=[AuthorFactory(slug="hal")],
+        tags=["birds"],
+    )
+
+
+def public_paths(article):
+    return [
+        "/",
+        article.get_absolute_url(),
+        "/section/nature/",
+        "/tag/birds/",
+        "/author/hal/",
+        "/search/?q=heron",
+        "/corrections/",
+        "/feeds/latest/",
+        "/sitemap.xml",
+        "/news-sitemap.xml",
+    ]
+
+
+@pytest.fixture
+def paths(article):
+    return public_paths(article)
+
+
+def test_anonymous_pages_are_publicly_cacheable(client, paths):
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert not response.cookies, f"{path} sets a cookie"
+        assert not response.has_header("Set-Cookie")
+        assert "cookie" not in response.get("Vary", "").lower(), path
+        directives = {d.strip() for d in response["Cache-Control"].split(",")}
+        assert "public" in directives, path
+        assert any(d.startswith("max-age=") for d in directives), path
+        assert "s-maxage=300" in directives, path
+        assert response.has_header("ETag"), path
+
+
+def test_conditional_request_gets_304(client, paths):
+    for path in paths:
+        etag = client.get(path)["ETag"]
+        again = client.get(path, headers={"if-none-match": etag})
+        assert again.status_code == 304, path
+        assert again.content == b""
+        assert again["ETag"] == etag
+        assert client.get(path, headers={"if-none-match": '"other"'}).status_code == 200
+
+
+def test_second_anonymous_request_is_served_from_the_cache_without_sql(client, paths):
+    for path in paths:
+        first = client.get(path)
+        with CaptureQueriesContext(connection) as queries:
+            second = client.get(path)
+        assert len(queries) == 0, f"{path} ran {[q['sql'] for q in queries]}"
+        assert second.status_code == 200
+        assert second.content == first.content
+        assert second["ETag"] == first["ETag"]
+
+
+def test_content_changed_invalidates_every_cached_page(client, article):
+    url = article.get_absolute_url()
+    assert b"Cached heron sighting" in client.get(url).content
+    assert b"Cached heron sighting" in client.get("/").content
+    # A change made without content_changed() stays hidden for the cache lifetime...
+    type(article).objects.filter(pk=article.pk).update(headline="Renamed heron sighting")
+    assert b"Cached heron sighting" in client.get(url).content
+    # ...and shows at once after it, on every page.
+    content_changed(article_ids=[article.pk])
+    assert b"Renamed heron sighting" in client.get(url).content
+    assert b"Renamed heron sighting" in client.get("/").content
+
+
+def test_page_cache_can_be_turned_off(client, article, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    assert len(queries) > 0
+    assert response.has_header("ETag")
+
+
+def test_signed_in_staff_get_fresh_private_pages(client, article, editor):
+    client.force_login(editor)
+    client.get("/")
+    type(article).objects.filter(pk=article.pk).update(headline="Freshly edited heron")
+    response = client.get("/")
+    assert b"Freshly edited heron" in response.content
+    assert "private" in response["Cache-Control"]
+    # ...and what they saw is not served to anonymous readers.
+    client.logout()
+    anonymous = client.get("/")
+    assert "public" in anonymous["Cache-Control"]
+
+
+def test_404_pages_set_no_cookie(client, db):
+    response = client.get("/section/nowhere/")
+    assert response.status_code == 404
+    assert not response.cookies
+
+
+def test_post_is_never_served_from_the_cache(client, article):
+    client.get("/")
+    assert client.post("/").status_code == 405
+
+
+@pytest.mark.parametrize("page", ["/", "/?page=2"])
+def test_each_page_number_has_its_own_cache_entry(client, db, page):
+    for n in range(25):
+        ArticleFactory(headline=f"Story number {n:02d}", slug=f"story-{n}")
+    first = client.get("/").content
+    second = client.get("/?page=2").content
+    assert first != second
+
+
+REDIS_URL = os.environ.get("READER_TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
+
+
+def _redis_available():
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except Exception:  # any failure means there is no server to test against
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_available(), reason=f"needs a Redis server at {REDIS_URL}")
+def test_page_cache_is_shared_through_redis_and_invalidated_for_everyone(client, article, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"reader-test-{uuid.uuid4().hex}",
+        }
+    }
+    from django.core.cache import caches
+
+    url = article.get_absolute_url()
+    client.get(url)
+    # Another app process: its own connection to the same Redis, no local state.
+    caches.close_all()
+    with CaptureQueriesContext(connection) as queries:
+        assert b"Cached heron sighting" in client.get(url).content
+    assert len(queries) == 0
+    type(article).objects.filter(pk=article.pk).update(headline="Heron flew away")
+    content_changed(article_ids=[article.pk])
+    caches.close_all()
+    assert b"Heron flew away" in client.get(url).content
+    caches["default"].clear()
