@@ -30,6 +30,13 @@ from .models import (
 )
 
 
+def short_datetime(value):
+    """'25 Nov, 09:30' this year, '25 Nov 2025, 09:30' otherwise."""
+    value = timezone.localtime(value)
+    same_year = value.year == timezone.localtime().year
+    return date_format(value, "j M, H:i" if same_year else "j M Y, H:i")
+
+
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
@@ -217,9 +224,10 @@ class ArticleAdmin(admin.ModelAdmin):
         "status_badge",
         "section",
         "byline_names",
-        "published_at",
-        "updated_at",
+        "published",
+        "updated",
     ]
+    ordering = ["-updated_at", "-id"]
     list_filter = [
         DeskStatusFilter,
         "section",
@@ -273,10 +281,18 @@ class ArticleAdmin(admin.ModelAdmin):
     def status_badge(self, obj):
         key, label = obj.desk_status
         if key == "scheduled":
-            label = (
-                f"Scheduled for {date_format(timezone.localtime(obj.published_at), 'j M Y, H:i')}"
-            )
+            label = f"Scheduled for {short_datetime(obj.published_at)}"
         return format_html('<span class="desk-badge desk-badge--{}">{}</span>', key, label)
+
+    @admin.display(description="Published", ordering="published_at")
+    def published(self, obj):
+        if obj.published_at is None:
+            return "—"
+        return short_datetime(obj.published_at)
+
+    @admin.display(description="Updated", ordering="updated_at")
+    def updated(self, obj):
+        return short_datetime(obj.updated_at)
 
     @admin.display(description="Bylines")
     def byline_names(self, obj):

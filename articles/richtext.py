@@ -25,7 +25,7 @@ BODY_EXTENSIONS = {
     "HardBreak": True,
     "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
     "History": True,
-    "Typographic": True,
+    "SpecialCharacters": True,
 }
 
 BODY_CONFIG = {"extensions": BODY_EXTENSIONS}

@@ -1,0 +1,268 @@
+"""The article admin as the desk uses it: list, form, revisions on save, no lost edits."""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, Revision
+from newsroom import caching
+from tests.articles.desk import add_url, change_url, form_data, new_article_data, post_change
+from tests.factories import ArticleFactory, AuthorFactory, CommentFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
+CHANGELIST = reverse("admin:articles_article_changelist")
+
+
+def make_articles(count):
+    authors = [AuthorFactory(), AuthorFactory()]
+    for index in range(count):
+        ArticleFactory(authors=authors, tags=[f"tag{index % 3}", "council"])
+
+
+def test_change_list_shows_each_status_as_the_desk_says_it(client, editor):
+    ArticleFactory(draft=True, headline="A draft")
+    ArticleFactory(review=True, headline="In the queue")
+    ArticleFactory(scheduled=True, headline="Embargoed")
+    ArticleFactory(headline="On the site")
+    ArticleFactory(withdrawn=True, headline="Taken down")
+    client.force_login(editor)
+    html = client.get(CHANGELIST).content.decode()
+    badges = re.findall(r'desk-badge--(\w+)">([^<]+)<', html)
+    labels = dict(badges)
+    assert labels["draft"] == "Draft"
+    assert labels["review"] == "In review"
+    assert labels["scheduled"].startswith("Scheduled for ")
+    assert labels["live"] == "Live"
+    assert labels["withdrawn"] == "Withdrawn"
+
+
+@pytest.mark.parametrize(("choice", "expected"), [("scheduled", "Embargoed"), ("live", "Out now")])
+def test_status_filter_uses_the_one_visibility_rule(client, editor, choice, expected):
+    ArticleFactory(scheduled=True, headline="Embargoed")
+    ArticleFactory(headline="Out now")
+    ArticleFactory(draft=True, headline="Still a draft")
+    client.force_login(editor)
+    response = client.get(CHANGELIST, {"desk_status": choice})
+    shown = [article.headline for article in response.context["cl"].result_list]
+    assert shown == [expected]
+
+
+def test_change_list_query_count_does_not_grow_with_the_page(client, editor):
+    client.force_login(editor)
+    make_articles(3)
+    client.get(CHANGELIST)  # warm the session and content-type caches
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(CHANGELIST).status_code == 200
+    make_articles(30)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(CHANGELIST)
+    assert len(response.context["cl"].result_list) == 33
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_change_list_never_counts_the_whole_table(client, editor):
+    client.force_login(editor)
+    make_articles(2)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(CHANGELIST)
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts, "the paginator still counts (a capped subquery)"
+    assert all("LIMIT" in sql.upper() for sql in counts), counts
+
+
+def test_search_covers_headline_standfirst_and_body(client, editor):
+    ArticleFactory(headline="Plain title", body="<p>The zeppelin landed.</p>")
+    ArticleFactory(headline="Other title")
+    client.force_login(editor)
+    response = client.get(CHANGELIST, {"q": "zeppelin"})
+    assert [a.headline for a in response.context["cl"].result_list] == ["Plain title"]
+
+
+def test_reporter_adds_an_article_and_it_is_theirs_with_a_revision(client, reporter):
+    client.force_login(reporter)
+    author = AuthorFactory()
+    data = new_article_data(
+        client,
+        tags="council, housing",
+        **{"bylines-TOTAL_FORMS": "1", "bylines-0-author": author.pk, "bylines-0-position": "0"},
+    )
+    response = client.post(add_url(), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    article = Article.objects.get(slug="harbour-wall-to-be-rebuilt")
+    assert article.created_by == reporter
+    assert article.status == Article.Status.DRAFT
+    revision = article.revisions.get()
+    assert revision.created_by == reporter
+    assert revision.data["headline"] == "Harbour wall to be rebuilt"
+    assert revision.data["bylines"] == [author.pk]
+    assert revision.data["tags"] == ["council", "housing"]
+
+
+def test_every_save_stores_a_revision(client, editor):
+    article = ArticleFactory(draft=True)
+    client.force_login(editor)
+    post_change(client, article, headline="First")
+    post_change(client, article, headline="Second")
+    assert list(article.revisions.values_list("data__headline", flat=True)) == [
+        "Second",
+        "First",
+    ]
+
+
+def test_editor_schedules_from_the_form(client, editor):
+    article = ArticleFactory(review=True)
+    when = timezone.localtime() + datetime.timedelta(days=1)
+    client.force_login(editor)
+    response = post_change(
+        client,
+        article,
+        action="schedule",
+        published_at_0=when.strftime("%Y-%m-%d"),
+        published_at_1=when.strftime("%H:%M:%S"),
+    )
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.is_scheduled
+
+
+def test_schedule_without_a_future_time_is_a_form_error(client, editor):
+    article = ArticleFactory(review=True)
+    client.force_login(editor)
+    response = post_change(client, article, action="schedule")
+    assert response.status_code == 200
+    assert "To schedule, enter a time in the future" in response.content.decode()
+    assert Article.objects.get(pk=article.pk).status == Article.Status.REVIEW
+
+
+def test_editing_a_live_article_invalidates_the_page_cache(client, editor):
+    article = ArticleFactory()
+    client.force_login(editor)
+    before = caching.site_version()
+    post_change(client, article, headline="Corrected headline")
+    assert caching.site_version() != before
+
+
+def test_second_editor_save_is_refused_and_their_text_kept(client, editor, superuser):
+    from django.test import Client
+
+    article = ArticleFactory(draft=True, headline="Original")
+    first, second = Client(), Client()
+    first.force_login(editor)
+    second.force_login(superuser)
+    first_data = form_data(first.get(change_url(article)))
+    second_data = form_data(second.get(change_url(article)))
+
+    first_data.update(headline="First editor's headline", _continue="1")
+    assert first.post(change_url(article), first_data).status_code == 302
+
+    second_data.update(headline="Second editor's headline", body="<p>Second body</p>")
+    response = second.post(change_url(article), second_data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "while you were editing, so your changes were not saved" in html
+    assert "Second editor&#x27;s headline" in html or "Second editor's headline" in html
+    assert "Second body" in html
+    article.refresh_from_db()
+    assert article.headline == "First editor's headline"
+
+    # Saving again, knowingly, keeps the second version; the first stays in history.
+    retry = form_data(response)
+    assert int(retry["loaded_version"]) == article.version
+    assert second.post(change_url(article), retry).status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "Second editor's headline"
+    assert "First editor's headline" in article.revisions.values_list("data__headline", flat=True)
+
+
+def test_change_form_runs_under_a_strict_csp(client, editor):
+    """The prose editor loads from files: no inline script, no inline import map."""
+    article = ArticleFactory(draft=True)
+    client.force_login(editor)
+    html = client.get(change_url(article)).content.decode()
+    assert "data-django-prose-editor-configurable" in html
+    assert 'src="/static/js/admin-prose-editor.js" type="module"' in html
+    assert "/static/django_prose_editor/editor.css" in html
+    assert 'type="importmap"' not in html
+    inline = [
+        tag
+        for tag in re.findall(r"<script\b[^>]*>", html)
+        if "src=" not in tag and 'type="application/json"' not in tag
+    ]
+    assert inline == []
+
+
+def test_change_form_shows_word_count_and_reading_time(client, editor):
+    article = ArticleFactory(draft=True, body="<p>" + "word " * 460 + "</p>")
+    client.force_login(editor)
+    html = client.get(change_url(article)).content.decode()
+    assert "460 words, about 2 min to read" in html
+
+
+def test_slug_is_prefilled_from_the_headline(client, editor):
+    client.force_login(editor)
+    html = client.get(add_url()).content.decode()
+    assert "data-prepopulated-fields" in html
+    assert "headline" in html
+
+
+@pytest.mark.parametrize(
+    ("role", "panels"),
+    [
+        ("reporter", {"My drafts", "Scheduled", "Recently published"}),
+        ("editor", {"Awaiting your review", "My drafts", "Scheduled", "Recently published"}),
+        ("moderator", set()),
+    ],
+)
+def test_dashboard_shows_what_each_role_needs(client, request, role, panels):
+    user = request.getfixturevalue(role)
+    ArticleFactory(review=True, headline="Needs a look")
+    ArticleFactory(draft=True, headline="My own draft", created_by=user)
+    CommentFactory(status="pending")
+    client.force_login(user)
+    html = client.get(reverse("admin:index")).content.decode()
+    shown = set(re.findall(r'class="module desk-panel desk-panel--\w+">\s*<h2>([^<]+)</h2>', html))
+    shown.discard("Comments awaiting moderation")
+    assert shown == panels
+    if role == "editor":
+        assert "Needs a look" in html
+    if role in ("editor", "moderator"):
+        assert re.search(r"Comments awaiting moderation</h2>\s*<p[^>]*><a[^>]*>1</a>", html)
+    else:
+        assert "Comments awaiting moderation" not in html
+
+
+def test_image_admin_turns_a_bomb_into_a_form_error(client, editor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.articles.test_images import png_bomb
+
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:articles_image_add"),
+        {
+            "file": SimpleUploadedFile("bomb.png", png_bomb()),
+            "alt_text": "x",
+            "focal_x": "0.5",
+            "focal_y": "0.5",
+        },
+    )
+    assert response.status_code == 200
+    assert "too many pixels" in response.content.decode()
+
+
+def test_revision_is_stored_after_inlines_so_bylines_are_in_it(client, editor):
+    article = ArticleFactory(draft=True)
+    author = AuthorFactory()
+    client.force_login(editor)
+    post_change(
+        client,
+        article,
+        **{"bylines-0-author": author.pk, "bylines-0-position": "0"},
+    )
+    assert Revision.objects.filter(article=article).latest("id").data["bylines"] == [author.pk]

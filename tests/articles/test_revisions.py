@@ -1,0 +1,133 @@
+"""Revisions: compare any two, restore one exactly, never lose anything."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from articles import revisions
+from articles.models import Article, Byline
+from tests.articles.desk import post_change
+from tests.factories import ArticleFactory, AuthorFactory, SectionFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
+
+def restore_url(article, revision):
+    return reverse("admin:articles_article_restore", args=[article.pk, revision.pk])
+
+
+def test_restore_reproduces_the_chosen_revision_exactly(editor):
+    first_author, second_author = AuthorFactory(), AuthorFactory()
+    article = ArticleFactory(
+        draft=True,
+        headline="Bridge to close",
+        standfirst="For a week.",
+        body="<p>The bridge will <strong>close</strong> on Monday.</p>",
+        authors=[first_author, second_author],
+        tags=["roads", "bridges"],
+    )
+    chosen = revisions.record(article, editor)
+
+    article.headline = "Bridge stays open"
+    article.standfirst = "Plans changed."
+    article.body = "<p>Entirely new text.</p>"
+    article.section = SectionFactory()
+    article.seo_title = "Changed"
+    article.save()
+    Byline.objects.filter(article=article).delete()
+    Byline.objects.create(article=article, author=second_author, position=0)
+    article.tags.set(["other"])
+    revisions.record(article, editor)
+
+    new = revisions.restore(Article.objects.get(pk=article.pk).revisions.last(), by=editor)
+    article.refresh_from_db()
+    restored = revisions.snapshot(article)
+    for key in [*revisions.CONTENT_FIELDS, "bylines", "tags"]:
+        assert restored[key] == chosen.data[key], key
+    assert new.data == restored
+    assert article.revisions.count() == 3  # restoring added one, destroyed none
+
+
+def test_restore_keeps_the_workflow_state(editor):
+    article = ArticleFactory(draft=True, headline="Old")
+    chosen = revisions.record(article, editor)
+    article.publish(by=editor)
+    revisions.restore(chosen, by=editor)
+    article.refresh_from_db()
+    assert article.headline == "Old"
+    assert article.is_live
+
+
+def test_diff_shows_the_change_word_by_word():
+    old = {"headline": "Council approves budget", "body": "<p>The vote was close.</p>"}
+    new = {"headline": "Council rejects budget", "body": "<p>The vote was close.</p><p>More.</p>"}
+    changes = {change.name: change.chunks for change in revisions.diff(old, new)}
+    assert ("delete", "approves") in changes["headline"]
+    assert ("insert", "rejects") in changes["headline"]
+    assert ("insert", "More.") in [(op, text.strip()) for op, text in changes["body"]]
+    assert "standfirst" not in changes
+
+
+def test_compare_view_shows_a_readable_diff(client, editor):
+    article = ArticleFactory(draft=True, headline="Ferry timetable cut")
+    older = revisions.record(article, editor)
+    Article.objects.filter(pk=article.pk).update(headline="Ferry timetable restored")
+    article.refresh_from_db()
+    newer = revisions.record(article, editor)
+    client.force_login(editor)
+    response = client.get(
+        reverse("admin:articles_article_compare", args=[article.pk]),
+        {"a": newer.pk, "b": older.pk},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<del>cut</del>" in html
+    assert "<ins>restored</ins>" in html
+
+
+def test_history_page_lists_revisions_with_restore_buttons_for_editors(client, editor, reporter):
+    article = ArticleFactory(draft=True, created_by=reporter)
+    revisions.record(article, reporter)
+    revisions.record(article, editor)
+    url = reverse("admin:articles_article_revisions", args=[article.pk])
+    client.force_login(editor)
+    html = client.get(url).content.decode()
+    assert html.count('name="a"') == 2  # one row per saved version
+    assert "Restore" in html
+    client.force_login(reporter)
+    html = client.get(url).content.decode()
+    assert "Restore</button>" not in html
+
+
+def test_restore_is_post_only_and_needs_csrf(editor):
+    article = ArticleFactory(draft=True, headline="Kept")
+    revision = revisions.record(article, editor)
+    Article.objects.filter(pk=article.pk).update(headline="Changed")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    assert client.get(restore_url(article, revision)).status_code == 405
+    assert client.post(restore_url(article, revision)).status_code == 403
+    assert Article.objects.get(pk=article.pk).headline == "Changed"
+
+
+def test_restore_through_the_admin_creates_a_new_revision(client, editor):
+    article = ArticleFactory(draft=True, headline="One")
+    client.force_login(editor)
+    post_change(client, article, headline="Two")
+    post_change(client, article, headline="Three")
+    oldest = article.revisions.last()
+    response = client.post(restore_url(article, oldest))
+    assert response.status_code == 302
+    assert Article.objects.get(pk=article.pk).headline == "Two"
+    assert list(article.revisions.values_list("data__headline", flat=True)) == [
+        "Two",
+        "Three",
+        "Two",
+    ]
+
+
+def test_revision_of_another_article_cannot_be_restored(client, editor):
+    article, other = ArticleFactory(draft=True), ArticleFactory(draft=True)
+    foreign = revisions.record(other, editor)
+    client.force_login(editor)
+    assert client.post(restore_url(article, foreign)).status_code == 404
