@@ -4,6 +4,7 @@ The editor's extensions and the sanitiser's allowlist come from the same
 configuration, so what an editor can make is exactly what survives a save.
 """
 
+import re
 from functools import cache
 
 import nh3
@@ -49,8 +50,12 @@ def sanitize_body(html):
     return "" if cleaned.strip() in {"", "<p></p>"} else cleaned
 
 
+# Block boundaries separate words ("end.</p><p>Next" is two words); inline tags do not.
+_BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|ul|ol|blockquote|br|hr|div)\b[^>]*>", re.I)
+
+
 def plain_text(html):
-    return " ".join(strip_tags(html or "").split())
+    return " ".join(strip_tags(_BLOCK_TAG.sub(" ", html or "")).split())
 
 
 def word_count(html):
