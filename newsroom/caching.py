@@ -43,9 +43,6 @@ def content_changed(*, article_ids=(), section_ids=(), tag_slugs=()):
     from . import cdn  # the CDN purge hook (newsroom/cdn.py); a no-op unless configured
 
     cdn.purge_after_commit(article_ids=article_ids, section_ids=section_ids, tag_slugs=tag_slugs)
-    from . import cdn  # the CDN purge hook (newsroom/cdn.py); a no-op unless configured
-
-    cdn.purge_after_commit(article_ids=article_ids, section_ids=section_ids, tag_slugs=tag_slugs)
 
 
 def _is_anonymous(request):
