@@ -730,26 +730,27 @@ class WordPressImporter:
                 return 0
             return 1 + depth(parent, (*seen, comment["id"]))
 
+        existing = {c.wp_id: c for c in Comment.objects.filter(wp_id__in=list(by_id))}
+        saved = {}
+        # Parents before their replies: the database checks a reply's parent exists.
         for data in sorted(comments, key=lambda c: (depth(c), c["id"])):
-            self.import_comment(data, article, by_id)
+            self.import_comment(data, article, existing, saved)
 
-    def import_comment(self, data, article, by_id):
+    def import_comment(self, data, article, existing, saved):
         approved = data.get("wp:comment_approved", "").strip()
         status = COMMENT_STATUS.get(approved)
         if status is None:
             self.summary.skipped[f"comments with status {approved or 'none'}"] += 1
             return
-        parent = None
-        if data["parent"] in by_id:
-            parent = Comment.objects.filter(wp_id=data["parent"], article=article).first()
+        parent = saved.get(data["parent"])
         email = data.get("wp:comment_author_email", "").strip()
         try:
             validate_email(email)
         except ValidationError:
             email = ""
         values = {
-            "article": article,
-            "parent": parent,
+            "article_id": article.pk,
+            "parent_id": parent.pk if parent else None,
             "name": truncate_words(one_line(data.get("wp:comment_author", "")), 100) or "Anonymous",
             "email": email,
             "body": html_to_text(data.get("wp:comment_content", "")) or "(no text)",
@@ -759,9 +760,10 @@ class WordPressImporter:
             or article.created_at,
             "moderation_reason": "Imported from WordPress.",
         }
-        comment = Comment.objects.filter(wp_id=data["id"]).first()
+        comment = existing.get(data["id"])
         if comment is None:
-            Comment(wp_id=data["id"], **values).save()
+            comment = Comment(wp_id=data["id"], **values)
+            comment.save()
             self.summary.comments["created"] += 1
         else:
             changed = [name for name, value in values.items() if getattr(comment, name) != value]
@@ -772,6 +774,7 @@ class WordPressImporter:
                 self.summary.comments["updated"] += 1
             else:
                 self.summary.comments["unchanged"] += 1
+        saved[data["id"]] = comment
         self.summary.comment_statuses[status] += 1
 
 
