@@ -445,7 +445,7 @@ class CommentAdmin(admin.ModelAdmin):
     )
     def ban_commenter(self, request, queryset):
         made = 0
-        for comment in queryset.only("id", "email", "ip_hash"):
+        for comment in queryset.select_related(None).only("id", "email", "ip_hash"):
             note = f"Banned from comment #{comment.pk} by {request.user.get_username()}"
             email = comment.email.strip().lower()
             targets = []

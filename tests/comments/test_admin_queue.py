@@ -1,0 +1,338 @@
+"""The moderation queue in the admin: actions, events, conflicts and permissions,
+through real admin requests."""
+
+import datetime
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from comments.models import (
+    BlockedCommenter,
+    Comment,
+    CommentFlag,
+    ModerationConflict,
+    ModerationEvent,
+)
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = reverse("admin:comments_comment_changelist")
+
+
+def moderate_url(comment):
+    return reverse("admin:comments_comment_moderate", args=[comment.pk])
+
+
+def login(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def pending(**kwargs):
+    kwargs.setdefault("status", Comment.Status.PENDING)
+    return CommentFactory(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "action, status", [("approve", "approved"), ("reject", "rejected"), ("spam", "spam")]
+)
+def test_one_comment_at_a_time_records_an_event(moderator, action, status):
+    comment = pending()
+    client = login(moderator)
+    response = client.post(
+        moderate_url(comment),
+        {"moderate": action, f"from_{comment.pk}": "pending", "next": QUEUE},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == QUEUE
+    comment.refresh_from_db()
+    assert comment.status == status
+    assert comment.moderated_by == moderator
+    event = comment.events.get(actor=moderator)
+    assert (event.from_status, event.to_status) == ("pending", status)
+
+
+def test_decisions_are_reversible_and_every_step_is_kept(moderator):
+    comment = pending()
+    comment.approve(by=moderator)
+    comment.reject(by=moderator, reason="second thoughts")
+    comment.approve(by=moderator)
+    comment.refresh_from_db()
+    assert comment.status == "approved"
+    steps = list(
+        comment.events.order_by("created_at", "id").values_list(
+            "from_status", "to_status", "reason"
+        )
+    )
+    assert steps == [
+        ("pending", "approved", ""),
+        ("approved", "rejected", "second thoughts"),
+        ("rejected", "approved", ""),
+    ]
+    assert Comment.objects.filter(pk=comment.pk).exists()
+
+
+def test_second_moderator_is_told_and_does_not_win(moderator, editor):
+    comment = pending()
+    seen_by_first = Comment.objects.get(pk=comment.pk)
+    seen_by_second = Comment.objects.get(pk=comment.pk)
+    seen_by_first.approve(by=moderator)
+    with pytest.raises(ModerationConflict, match="already changed to approved by moderator"):
+        seen_by_second.reject(by=editor)
+    comment.refresh_from_db()
+    assert comment.status == "approved"
+    assert comment.events.count() == 1
+
+
+def test_conflict_through_the_admin_shows_a_warning(moderator, editor):
+    comment = pending()
+    first, second = login(moderator), login(editor)
+    form = {"moderate": "approve", f"from_{comment.pk}": "pending", "next": QUEUE}
+    first.post(moderate_url(comment), form)
+    response = second.post(
+        moderate_url(comment),
+        {"moderate": "spam", f"from_{comment.pk}": "pending", "next": QUEUE},
+        follow=True,
+    )
+    comment.refresh_from_db()
+    assert comment.status == "approved"
+    assert "was not applied" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "action, status", [("approve", "approved"), ("reject", "rejected"), ("mark_spam", "spam")]
+)
+def test_bulk_actions(moderator, action, status):
+    comments = [pending() for _ in range(3)]
+    untouched = pending()
+    client = login(moderator)
+    response = client.post(
+        QUEUE,
+        {"action": action, ACTION_CHECKBOX_NAME: [c.pk for c in comments], "index": 0},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert set(Comment.objects.filter(status=status).values_list("pk", flat=True)) == {
+        c.pk for c in comments
+    }
+    untouched.refresh_from_db()
+    assert untouched.status == "pending"
+    assert ModerationEvent.objects.filter(to_status=status, actor=moderator).count() == 3
+
+
+def test_bulk_action_leaves_alone_what_someone_else_changed(moderator, editor):
+    comments = [pending() for _ in range(2)]
+    comments[0].reject(by=editor)
+    client = login(moderator)
+    response = client.post(
+        QUEUE,
+        {"action": "approve", ACTION_CHECKBOX_NAME: [c.pk for c in comments], "index": 0},
+        follow=True,
+    )
+    assert "changed by someone else" in response.content.decode()
+    comments[0].refresh_from_db()
+    assert comments[0].status == "rejected"
+    comments[1].refresh_from_db()
+    assert comments[1].status == "approved"
+
+
+def test_ban_action_blocks_email_and_address(moderator):
+    comment = pending(email="Troll@Example.org", ip_hash="f" * 64)
+    client = login(moderator)
+    client.post(QUEUE, {"action": "ban_commenter", ACTION_CHECKBOX_NAME: [comment.pk], "index": 0})
+    assert BlockedCommenter.objects.filter(email="troll@example.org", action="reject").exists()
+    assert BlockedCommenter.objects.filter(ip_hash="f" * 64).exists()
+
+
+# Permissions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["moderator", "editor"])
+def test_moderators_and_editors_see_the_queue(request, who):
+    user = request.getfixturevalue(who)
+    pending(body="Waiting words")
+    response = login(user).get(QUEUE)
+    assert response.status_code == 200
+    assert "Waiting words" in response.content.decode()
+
+
+def test_reporter_cannot_see_or_moderate(reporter):
+    comment = pending()
+    client = login(reporter)
+    assert client.get(QUEUE).status_code == 403
+    response = client.post(moderate_url(comment), {"moderate": "approve"})
+    assert response.status_code == 403
+    response = client.post(QUEUE, {"action": "approve", ACTION_CHECKBOX_NAME: [comment.pk]})
+    assert response.status_code == 403
+    comment.refresh_from_db()
+    assert comment.status == "pending"
+
+
+def test_reader_and_anonymous_cannot_moderate(client):
+    comment = pending()
+    reader = UserFactory(username="reader")
+    for attempt in (client, login(reader)):
+        response = attempt.post(moderate_url(comment), {"moderate": "approve"})
+        assert response.status_code == 302
+        assert "/login/" in response["Location"]
+    comment.refresh_from_db()
+    assert comment.status == "pending"
+    assert not comment.events.exists()
+
+
+def test_staff_without_can_moderate_cannot_moderate(db):
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="view_comment"),
+        Permission.objects.get(codename="change_comment"),
+    )
+    comment = pending()
+    client = login(viewer)
+    assert client.post(moderate_url(comment), {"moderate": "approve"}).status_code == 403
+    client.post(QUEUE, {"action": "approve", ACTION_CHECKBOX_NAME: [comment.pk], "index": 0})
+    comment.refresh_from_db()
+    assert comment.status == "pending"
+
+
+def test_moderate_needs_post(moderator):
+    comment = pending()
+    assert login(moderator).get(moderate_url(comment)).status_code == 405
+
+
+def test_comments_cannot_be_deleted_in_the_admin(superuser):
+    comment = pending()
+    client = login(superuser)
+    delete = reverse("admin:comments_comment_delete", args=[comment.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    client.post(
+        QUEUE, {"action": "delete_selected", ACTION_CHECKBOX_NAME: [comment.pk], "post": "yes"}
+    )
+    assert Comment.objects.filter(pk=comment.pk).exists()
+
+
+def test_change_page_is_read_only_with_moderation_buttons(moderator):
+    comment = pending(body="Read me")
+    response = login(moderator).get(reverse("admin:comments_comment_change", args=[comment.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="approve"' in html
+    assert 'name="body"' not in html
+
+
+# What the queue shows ------------------------------------------------------------------
+
+
+def test_queue_is_oldest_first_with_context(moderator):
+    article = ArticleFactory(headline="Tram line extended")
+    parent = CommentFactory(article=article, body="The parent comment text")
+    old = pending(
+        article=article,
+        parent=parent,
+        body="Oldest waiting",
+        ip_hash="a" * 64,
+        moderation_reason="Too many links: 3 (the limit is 2).",
+        created_at=timezone.now() - datetime.timedelta(hours=5),
+    )
+    pending(body="Newer waiting", created_at=timezone.now() - datetime.timedelta(hours=1))
+    CommentFactory(body="Earlier approved by the same person", ip_hash="a" * 64)
+    CommentFlag.objects.create(comment=old, reason="Abuse: rude", reporter_hash="r1")
+    html = login(moderator).get(QUEUE).content.decode()
+    assert html.index("Oldest waiting") < html.index("Newer waiting")
+    assert "Tram line extended" in html
+    assert "The parent comment text" in html
+    assert "Too many links" in html
+    assert "Abuse: rude" in html
+    assert "Earlier approved by the same person" in html
+    assert "<svg" in html
+    assert "data-queue-waiting>2<" in html
+
+
+class ScriptCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.scripts = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self.scripts.append(dict(attrs))
+
+
+def test_queue_loads_no_external_script(moderator):
+    pending()
+    parser = ScriptCollector()
+    parser.feed(login(moderator).get(QUEUE).content.decode())
+    sources = [script.get("src", "") for script in parser.scripts]
+    assert any("js/moderation.js" in src for src in sources)
+    # Same-origin paths only: nothing from another host or a CDN.
+    assert all(src.startswith("/") and not src.startswith("//") for src in sources), sources
+
+
+@pytest.mark.parametrize(
+    "query, shown, hidden",
+    [
+        ("", "Waiting one", "Approved one"),
+        ("?status=approved", "Approved one", "Waiting one"),
+        ("?status=all", "Approved one", "nothing"),
+        ("?reason=links", "Waiting one", "Waiting two"),
+        ("?reported=yes", "Waiting two", "Waiting one"),
+    ],
+)
+def test_queue_filters(moderator, query, shown, hidden):
+    pending(body="Waiting one", moderation_reason="Too many links: 3 (the limit is 2).")
+    flagged = pending(body="Waiting two")
+    CommentFlag.objects.create(comment=flagged, reason="Spam", reporter_hash="x")
+    CommentFactory(body="Approved one")
+    html = login(moderator).get(QUEUE + query).content.decode()
+    assert shown in html
+    assert hidden not in html
+
+
+def test_article_and_section_filters(moderator):
+    first = ArticleFactory()
+    second = ArticleFactory()
+    pending(article=first, body="On the first")
+    pending(article=second, body="On the second")
+    client = login(moderator)
+    html = client.get(f"{QUEUE}?article={first.pk}").content.decode()
+    assert "On the first" in html and "On the second" not in html
+    html = client.get(f"{QUEUE}?section={second.section_id}").content.decode()
+    assert "On the second" in html and "On the first" not in html
+
+
+def test_queue_health_counts_and_chart(moderator):
+    pending(created_at=timezone.now() - datetime.timedelta(days=2))
+    CommentFactory(status="spam")
+    from comments.admin import queue_health
+
+    health = queue_health()
+    assert health["waiting"] == 1
+    assert health["oldest_age"] >= datetime.timedelta(days=2)
+    assert len(health["bars"]) == 30
+    assert sum(bar["counts"]["spam"] for bar in health["bars"]) == 1
+    assert sum(bar["counts"]["pending"] for bar in health["bars"]) == 1
+
+
+def test_queue_query_count_does_not_grow_with_the_page(moderator, django_assert_max_num_queries):
+    client = login(moderator)
+    for _ in range(3):
+        pending(ip_hash="b" * 64)
+    client.get(QUEUE)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(QUEUE)
+    for _ in range(30):
+        parent = CommentFactory()
+        pending(article=parent.article, parent=parent, ip_hash="c" * 64)
+    with CaptureQueriesContext(connection) as many:
+        client.get(QUEUE)
+    assert len(many) <= len(few) + 2
