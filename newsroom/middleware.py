@@ -5,6 +5,7 @@ error (4xx); a request that cannot be served because the database is away is a
 temporary outage (503 with Retry-After), never a traceback or a 500.
 """
 
+import errno
 import logging
 import sys
 
@@ -25,6 +26,9 @@ _FORBIDDEN_IN_FORM = {"\x00"}
 _SECRET_FIELDS = ("password", "token", "csrf", "secret", "otp")
 
 RETRY_AFTER_SECONDS = 30
+# No search, filter or page number needs more; gunicorn refuses request lines over
+# 4 KB anyway, and an unbounded LIKE pattern is work an attacker chooses for us.
+MAX_QUERY_VALUE_LENGTH = 2048
 
 
 def _has_forbidden(text, forbidden):
@@ -32,8 +36,8 @@ def _has_forbidden(text, forbidden):
 
 
 class HostileInputMiddleware:
-    """Reject control characters in the path and query string, and NUL in form fields,
-    with a clear 400 before any view or database sees them."""
+    """Reject control characters and overlong values in the path and query string,
+    and NUL in form fields, with a clear 400 before any view or database sees them."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -54,6 +58,8 @@ class HostileInputMiddleware:
                 _has_forbidden(v, _FORBIDDEN_IN_URL) for v in values
             ):
                 return "the query string contains control characters"
+            if any(len(v) > MAX_QUERY_VALUE_LENGTH for v in values):
+                return f"a query value is longer than {MAX_QUERY_VALUE_LENGTH} characters"
         if request.method == "POST" and request.content_type in {
             "application/x-www-form-urlencoded",
             "multipart/form-data",
@@ -79,14 +85,31 @@ class SecurityHeadersMiddleware:
         return response
 
 
+# Errors that mean the media storage cannot take a file (full, read-only, missing).
+_STORAGE_ERRNOS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+    errno.ENOTDIR,
+    errno.EIO,
+}
+
+
 def database_unavailable(exc):
     return isinstance(exc, OperationalError | InterfaceError)
 
 
-def service_unavailable(request, exc=None):
+def storage_unavailable(exc):
+    return isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS
+
+
+def service_unavailable(request, exc=None, *, problem="Database"):
     """The outage page: rendered without the database, context processors or a session."""
     logger.error(
-        "Database unavailable answering %s %s: %s",
+        "%s unavailable answering %s %s: %s",
+        problem,
         request.method,
         request.path,
         exc,
@@ -103,6 +126,7 @@ def service_unavailable(request, exc=None):
                 continue
             kept.extend({"name": key, "value": v} for v in values if v.strip())
     context = {
+        "storage": problem == "Storage",
         "kept": kept,
         "retry_after": RETRY_AFTER_SECONDS,
         "site_name": settings.NEWSROOM_SITE_NAME,
@@ -122,7 +146,8 @@ def service_unavailable(request, exc=None):
 
 
 class DatabaseUnavailableMiddleware:
-    """A view that loses the database answers the 503 page (and keeps a POST's text)."""
+    """A view that loses the database, or cannot write to the media storage, answers
+    the 503 page (and keeps a POST's text)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -133,6 +158,10 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if database_unavailable(exception):
             return service_unavailable(request, exception)
+        if storage_unavailable(exception):
+            # The view's transaction (the admin's is atomic) has rolled back: no row
+            # points at a file that was never written.
+            return service_unavailable(request, exception, problem="Storage")
         return None
 
 
@@ -141,6 +170,8 @@ def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
     exc = sys.exc_info()[1]
     if exc is not None and database_unavailable(exc):
         return service_unavailable(request, exc)
+    if exc is not None and storage_unavailable(exc):
+        return service_unavailable(request, exc, problem="Storage")
     return defaults.server_error(request, template_name)
 
 
