@@ -346,7 +346,12 @@ class ArticleAdmin(admin.ModelAdmin):
             # The form checks the same rules first; this is a last line of defence.
             raise PermissionDenied(" ".join(exc.messages)) from exc
         if action:
-            self.message_user(request, self._action_message(obj, action), messages.SUCCESS)
+            # Said instead of the admin's generic "was changed successfully".
+            request._desk_message = self._action_message(obj, action)
+
+    def message_user(self, request, message, *args, **kwargs):
+        message = request.__dict__.pop("_desk_message", None) or message
+        super().message_user(request, message, *args, **kwargs)
 
     def _action_message(self, obj, action):
         if action == "submit":
@@ -354,8 +359,8 @@ class ArticleAdmin(admin.ModelAdmin):
         if action == "publish":
             return f"“{obj}” is live."
         if action == "schedule":
-            when = date_format(timezone.localtime(obj.published_at), "DATETIME_FORMAT")
-            return f"“{obj}” is scheduled: it goes live by itself at {when}."
+            when = short_datetime(obj.published_at)
+            return f"“{obj}” is scheduled: it goes live by itself on {when}."
         if action == "withdraw":
             return f"“{obj}” was withdrawn; readers now get “410 Gone”."
         return f"“{obj}” is a draft again."
@@ -363,6 +368,11 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
+        if not change and not article.bylines.exists():
+            # A new story is bylined to the writer who started it, when they are an author.
+            author = Author.objects.filter(user=request.user).first()
+            if author is not None:
+                Byline.objects.create(article=article, author=author, position=0)
         revisions.record(article, request.user)
         if article.status in (Article.Status.PUBLISHED, Article.Status.WITHDRAWN):
             article.notify_change(was_visible=True)

@@ -15,7 +15,9 @@
   })
 
   function countWords(html) {
-    const doc = new DOMParser().parseFromString(html || "", "text/html")
+    // Block boundaries separate words, as the server's count does.
+    const spaced = (html || "").replace(/<\/?(p|h[1-6]|li|ul|ol|blockquote|br|hr|div)\b[^>]*>/gi, " ")
+    const doc = new DOMParser().parseFromString(spaced, "text/html")
     const text = (doc.body.textContent || "").trim()
     return text ? text.split(/\s+/).length : 0
   }

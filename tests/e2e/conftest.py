@@ -1,0 +1,89 @@
+"""Shared browser fixtures: Playwright driving Debian's Chromium against `live_server`.
+
+Use the `page` fixture in a test marked `e2e`; it gives a fresh browser context whose
+relative URLs go to the live server, and fails the test on any JavaScript error or
+Content-Security-Policy violation of a script. `login(page, username)` signs in
+through the admin login form. Screenshots go to `test-artifacts/` (`artifacts`).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop; Django's ORM calls in the test are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "correct-horse-battery-staple"  # tests.factories.UserFactory's password
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def pytest_collection_modifyitems(items):
+    # Browser tests flush the database; serialized_rollback puts back what the data
+    # migrations made (the role groups), so tests that run later still find them.
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1400, "height": 1000}
+    )
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"CSP: {message.text}")
+            if message.type == "error"
+            and "Content Security Policy" in message.text
+            and "script" in message.text.lower()
+            else None
+        ),
+    )
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+    assert not problems, problems
+
+
+def login(page, username, password=PASSWORD):
+    page.goto("/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(lambda url: "/admin/login/" not in url)
+
+
+def logout(page):
+    page.context.clear_cookies()

@@ -1,0 +1,65 @@
+"""A reporter writes and submits an article with the rich-text editor; an editor schedules it."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from tests.e2e.conftest import login, logout
+from tests.factories import SectionFactory, UserFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def test_reporter_writes_and_submits_then_editor_schedules(page, artifacts):
+    UserFactory(username="reporter", groups=["Reporter"])
+    UserFactory(username="editor", groups=["Editor"])
+    SectionFactory(name="News", slug="news")
+
+    # The reporter writes a story in the rich-text editor.
+    login(page, "reporter")
+    page.goto("/admin/articles/article/add/")
+    page.fill("#id_headline", "Harbour wall to be rebuilt after storm")
+    page.locator("#id_slug").click()  # the slug fills itself in from the headline
+    assert page.input_value("#id_slug") == "harbour-wall-to-be-rebuilt-after-storm"
+    page.fill("#id_standfirst", "Repairs start in spring and will take a year.")
+    editor = page.locator(".ProseMirror[contenteditable=true]")
+    editor.click()
+    page.keyboard.type("The council agreed the repairs on Tuesday.")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+b")
+    page.keyboard.type("Work starts in March.")
+    page.keyboard.press("Control+b")
+    assert page.locator("[data-word-count]").inner_text().startswith("11 words")
+    page.screenshot(path=str(artifacts / "editor-change-form.png"), full_page=True)
+
+    page.click("button[name=_workflow][value=submit]")
+    page.wait_for_url("**/admin/articles/article/")
+    assert "is now waiting for review" in page.locator(".messagelist").inner_text()
+
+    article = Article.objects.get(slug="harbour-wall-to-be-rebuilt-after-storm")
+    assert article.status == Article.Status.REVIEW
+    assert article.created_by.username == "reporter"
+    assert "<p>The council agreed the repairs on Tuesday.</p>" in article.body
+    assert "<strong>Work starts in March.</strong>" in article.body
+    assert article.revisions.count() == 1
+    logout(page)
+
+    # The editor finds it on the dashboard and schedules it for tomorrow morning.
+    login(page, "editor")
+    page.goto("/admin/")
+    page.click("text=Harbour wall to be rebuilt after storm")
+    when = timezone.localtime() + datetime.timedelta(days=1)
+    page.fill("#id_published_at_0", when.strftime("%d/%m/%Y"))
+    page.fill("#id_published_at_1", "07:30:00")
+    page.click("button[name=_workflow][value=schedule]")
+    page.wait_for_url("**/admin/articles/article/")
+    assert "is scheduled" in page.locator(".messagelist").inner_text()
+
+    article.refresh_from_db()
+    assert article.is_scheduled
+    assert timezone.localtime(article.published_at).strftime("%H:%M") == "07:30"
+    badge = page.locator("tr", has_text="Harbour wall").locator(".desk-badge")
+    assert badge.inner_text().startswith("Scheduled for")
+    page.screenshot(path=str(artifacts / "editor-change-list.png"), full_page=True)
