@@ -4,8 +4,8 @@ One JSON object per line. The first is a header (format name, version, time, cou
 the last an `end` record with the same counts, so a truncated file is recognised. In
 between, records in dependency order: users (referenced accounts, never passwords),
 sections, authors, tags, images (metadata; the files are copied with MEDIA_ROOT),
-articles (with bylines, tags, revisions, corrections and old links), blocked terms, and
-comments (with moderation events and reader flags).
+articles (with bylines, tags, revisions, corrections and old links), blocked terms and
+commenters, and comments (with moderation events and reader flags).
 
 Every model field is written under its own name, so a field added to a model is
 exported without a change here; relations to content are written as ids (kept on
@@ -35,7 +35,13 @@ from articles.models import (
     SlugRedirect,
     TaggedArticle,
 )
-from comments.models import BlockedTerm, Comment, CommentFlag, ModerationEvent
+from comments.models import (
+    BlockedCommenter,
+    BlockedTerm,
+    Comment,
+    CommentFlag,
+    ModerationEvent,
+)
 
 FORMAT = "newsroom-content"
 VERSION = 1
@@ -49,6 +55,7 @@ TOP_LEVEL = {
     "image": Image,
     "article": Article,
     "blocked_term": BlockedTerm,
+    "blocked_commenter": BlockedCommenter,
     "comment": Comment,
 }
 # Rows that belong to an article or a comment, written inside it: key → (model, owner field).
@@ -74,10 +81,13 @@ CONTENT_MODELS = [
     Correction,
     SlugRedirect,
     BlockedTerm,
+    BlockedCommenter,
     Comment,
     ModerationEvent,
     CommentFlag,
 ]
+# Many-to-many fields carried inside their owner's record (through Byline, TaggedArticle).
+CARRIED_M2M = {(Article, "authors"), (Article, "tags")}
 
 
 class ContentFormatError(Exception):
@@ -326,23 +336,7 @@ class Importer:
 
     def flush(self):
         # Owners before the rows that point at them.
-        order = [
-            Section,
-            Author,
-            Tag,
-            Image,
-            Article,
-            Byline,
-            TaggedArticle,
-            Revision,
-            Correction,
-            SlugRedirect,
-            BlockedTerm,
-            Comment,
-            ModerationEvent,
-            CommentFlag,
-        ]
-        for model in order:
+        for model in CONTENT_MODELS:
             rows = self.pending.pop(model, [])
             # bulk_create: rows are restored as exported (body, renditions, versions and
             # rendered comments included), without the derived-data work of save().
