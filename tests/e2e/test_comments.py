@@ -1,0 +1,153 @@
+"""A reader comments on a cached article page from a phone; a moderator approves
+it from the queue with the keyboard; the reader sees it after a reload."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from comments.models import Comment
+from tests.e2e.conftest import login
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def test_reader_posts_moderator_approves_with_the_keyboard(phone, page, artifacts, settings):
+    # The browser fills the form at machine speed; the timing rule is tested elsewhere.
+    settings.COMMENTS_MIN_FORM_SECONDS = 0
+    settings.PAGE_CACHE_SECONDS = 300
+    UserFactory(username="moderator", groups=["Moderator"])
+    article = ArticleFactory(
+        headline="Harbour bridge reopens after repairs",
+        published_at=timezone.now() - datetime.timedelta(hours=2),
+    )
+    first = CommentFactory(
+        article=article,
+        name="Priya",
+        body="Good news for cyclists. The detour added twenty minutes to my commute.",
+    )
+    CommentFactory(
+        article=article,
+        parent=first,
+        name="Tom",
+        body="Agreed. Details of the works: https://example.org/harbour-bridge",
+    )
+    for number in range(3):
+        CommentFactory(
+            article=article,
+            status="pending",
+            name=f"Waiting reader {number}",
+            body=f"An earlier comment still waiting, number {number}.",
+            moderation_reason="Pre-moderation: waiting for a moderator.",
+            created_at=timezone.now() - datetime.timedelta(hours=5 - number),
+        )
+
+    # The reader opens the article: an anonymous, cached page.
+    response = phone.goto(article.get_absolute_url())
+    assert "public" in response.headers["cache-control"]
+    assert "csrfmiddlewaretoken" not in phone.content()
+    phone.locator("#comments").scroll_into_view_if_needed()
+    phone.wait_for_selector("textarea[name=body]")  # fetched from comments:form
+    phone.fill("input[name=name]", "Ada Reader")
+    phone.fill("input[name=email]", "ada@example.org")
+    phone.fill("textarea[name=body]", "Finally! I walked across this morning.\n\nWell done.")
+    phone.locator("#comments").screenshot(path=str(artifacts / "comments-form-phone.png"))
+    phone.click("button:has-text('Post comment')")
+    phone.wait_for_selector("text=awaiting moderation")
+    assert phone.locator(".comment-badge").inner_text() == "Awaiting moderation"
+    phone.locator("#comments").screenshot(path=str(artifacts / "comments-posted-phone.png"))
+
+    comment = Comment.objects.get(name="Ada Reader")
+    assert comment.status == "pending"
+
+    phone.reload()
+    assert "I walked across this morning" not in phone.content()
+
+    # The moderator clears the queue from the keyboard.
+    login(page, "moderator")
+    page.goto("/admin/comments/comment/")
+    page.wait_for_selector("tr.queue-current")
+    page.screenshot(path=str(artifacts / "moderation-queue.png"), full_page=True)
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 4
+    for _ in range(3):
+        page.keyboard.press("j")
+    current = page.locator("tr.queue-current")
+    assert "I walked across this morning" in current.inner_text()
+    page.keyboard.press("a")
+    page.wait_for_selector(".messagelist")
+    assert f"Comment #{comment.pk} approved." in page.locator(".messagelist").inner_text()
+    assert page.locator("#result_list tbody tr").count() == 3
+    comment.refresh_from_db()
+    assert comment.status == "approved"
+    assert comment.events.filter(actor__username="moderator", to_status="approved").exists()
+
+    # Next comment is reject with r: the queue moves on, and the highlight stays in place.
+    page.keyboard.press("r")
+    page.wait_for_selector(".messagelist")
+    assert page.locator("#result_list tbody tr").count() == 2
+    page.screenshot(path=str(artifacts / "moderation-queue-after.png"), full_page=True)
+
+    # The reader reloads and sees their comment.
+    phone.reload()
+    phone.wait_for_selector(f"#comment-{comment.pk}")
+    assert "I walked across this morning" in phone.locator("#comments").inner_text()
+    phone.locator("#comments").screenshot(path=str(artifacts / "comments-section-phone.png"))
+
+
+def test_reply_and_report_without_leaving_the_page(phone, settings):
+    settings.COMMENTS_MIN_FORM_SECONDS = 0
+    article = ArticleFactory(headline="Library opening hours extended")
+    parent = CommentFactory(article=article, name="Sam", body="Will it open on Sundays?")
+    phone.goto(article.get_absolute_url())
+    phone.click(f"#comment-{parent.pk} >> text=Reply")
+    phone.wait_for_selector(".comment-replying:not([hidden])")
+    assert "Sam" in phone.locator(".comment-replying").inner_text()
+    phone.fill("input[name=name]", "Lee")
+    phone.fill("input[name=email]", "lee@example.org")
+    phone.fill("textarea[name=body]", "Yes, from noon.")
+    phone.click("button:has-text('Post comment')")
+    phone.wait_for_selector("text=awaiting moderation")
+    assert Comment.objects.get(name="Lee").parent == parent
+
+    phone.click(f"#comment-{parent.pk} >> text=Report")
+    phone.wait_for_selector(f"#comment-{parent.pk} input[name=reason]")
+    phone.check(f"#comment-{parent.pk} input[value=Spam]")
+    phone.click(f"#comment-{parent.pk} button:has-text('Send report')")
+    phone.wait_for_selector("text=A moderator will look at this comment")
+    assert parent.flags.count() == 1
+
+
+def test_comment_form_works_without_javascript(browser, live_server, settings):
+    settings.COMMENTS_MIN_FORM_SECONDS = 0
+    article = ArticleFactory(headline="Bus timetable changes")
+    context = browser.new_context(
+        base_url=live_server.url, viewport=PHONE, java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        page.goto(article.get_absolute_url())
+        page.click("text=Write a comment")
+        page.fill("input[name=name]", "No Script")
+        page.fill("input[name=email]", "noscript@example.org")
+        page.fill("textarea[name=body]", "Posted without JavaScript.")
+        page.click("button:has-text('Post comment')")
+        page.wait_for_selector("text=awaiting moderation")
+        assert Comment.objects.get(name="No Script").status == "pending"
+    finally:
+        context.close()
