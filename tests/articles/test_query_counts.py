@@ -1,0 +1,138 @@
+"""Constant work per page: the same number of queries whatever the data size.
+
+Each page is requested against a small site and a large one (more articles, more
+authors per article, more tags, hundreds of comments), with the page cache off, and
+must run the same number of queries — a bound also stops a page from growing.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.models import Correction
+from comments.models import Comment
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    ImageFactory,
+    SectionFactory,
+)
+
+MAX_QUERIES = 12
+
+
+def build_site(*, articles, authors_per_article, tags_per_article, comments):
+    now = timezone.now()
+    sections = [SectionFactory(name=f"Section {n}", slug=f"sec-{n}") for n in range(3)]
+    authors = [AuthorFactory(slug=f"writer-{n}") for n in range(max(authors_per_article, 1))]
+    image = ImageFactory()
+    tags = [f"topic-{n}" for n in range(tags_per_article)]
+    made = []
+    for n in range(articles):
+        made.append(
+            ArticleFactory(
+                slug=f"story-{n}",
+                headline=f"Story {n} about otters",
+                section=sections[n % 3],
+                authors=authors[:authors_per_article],
+                tags=tags,
+                lead_image=image,
+                featured=n == 0,
+                published_at=now - datetime.timedelta(hours=n + 1),
+            )
+        )
+        Correction.objects.create(article=made[-1], text=f"Correction {n}")
+    main = made[0]
+    Comment.objects.bulk_create(
+        [
+            Comment(
+                article=main,
+                name=f"Reader {n}",
+                email="reader@example.org",
+                body="Interesting.",
+                body_html="<p>Interesting.</p>",
+                status=Comment.Status.APPROVED,
+            )
+            for n in range(comments)
+        ]
+    )
+    return main
+
+
+# One comment, not none: with no comments at all the comments section skips its replies
+# lookup, one query fewer, which is no growth.
+SMALL = {"articles": 22, "authors_per_article": 1, "tags_per_article": 0, "comments": 1}
+LARGE = {"articles": 45, "authors_per_article": 10, "tags_per_article": 30, "comments": 500}
+
+
+def paths(main):
+    return {
+        "home": "/",
+        "home page 2": "/?page=2",
+        "article": main.get_absolute_url(),
+        "section": "/section/sec-0/",
+        "tag": "/tag/topic-0/" if main.tags.exists() else None,
+        "author": "/author/writer-0/",
+        "search": "/search/?q=otters",
+        "corrections": "/corrections/",
+        "feed": "/feeds/latest/",
+        "atom feed": "/feeds/latest/atom/",
+        "author feed": "/feeds/author/writer-0/",
+        "corrections feed": "/feeds/corrections/",
+        "sitemap": "/sitemap-articles.xml",
+        # An empty sitemap skips its item query; compare only when there are tags.
+        "tag sitemap": "/sitemap-tags.xml" if main.tags.exists() else None,
+        "news sitemap": "/news-sitemap.xml",
+    }
+
+
+def count_queries(client, main):
+    counts = {}
+    for name, path in paths(main).items():
+        if path is None:
+            continue
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code in (200, 404), (name, response.status_code)
+        counts[name] = (response.status_code, len(queries))
+    return counts
+
+
+@pytest.fixture
+def no_page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.mark.django_db
+def test_every_page_runs_the_same_queries_for_a_small_and_a_large_site(client, no_page_cache):
+    small = count_queries(client, build_site(**SMALL))
+    Comment.objects.all().delete()
+    from articles.models import Article, Author, Image, Section
+
+    Article.objects.all().delete()
+    Author.objects.all().delete()
+    Section.objects.all().delete()
+    Image.objects.all().delete()
+    large = count_queries(client, build_site(**LARGE))
+    for name, (status, queries) in large.items():
+        assert queries <= MAX_QUERIES, f"{name} ran {queries} queries"
+        if name in small:
+            assert small[name] == (status, queries), f"{name}: {small[name]} vs {queries}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["small", "large"])
+def test_article_page_query_count_is_fixed(client, no_page_cache, django_assert_num_queries, size):
+    main = build_site(**size)
+    client.get(main.get_absolute_url())  # warm per-process caches (content types)
+    with django_assert_num_queries(ARTICLE_QUERIES):
+        response = client.get(main.get_absolute_url())
+    assert response.status_code == 200
+
+
+# article, bylines with authors, tags, corrections, related stories, section menu, and
+# the comments section's own three (count, comments, replies).
+ARTICLE_QUERIES = 9
