@@ -279,11 +279,11 @@ class Comment(models.Model):
         threshold = settings.COMMENTS_FLAG_THRESHOLD
         if threshold and count >= threshold and self.status == self.Status.APPROVED:
             # If a moderator acted at the same moment, their decision stands.
+            reason = f"Reader reports: {count} (the threshold is {threshold})."
             with contextlib.suppress(ModerationConflict):
-                self.moderate(
-                    self.Status.PENDING,
-                    reason=f"{count} reader reports (threshold {threshold})",
-                )
+                self.moderate(self.Status.PENDING, reason=reason)
+                self.moderation_reason = "\n".join([*self.reasons, reason])
+                Comment.objects.filter(pk=self.pk).update(moderation_reason=self.moderation_reason)
         transaction.on_commit(lambda: notify_report(flag.pk), robust=True)
         return flag
 

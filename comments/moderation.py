@@ -44,7 +44,7 @@ REASON_LABELS = {
     "term": "Blocked term",
     "links": "Too many links",
     "trusted": "Trusted",
-    "reports": "reader reports",
+    "reports": "Reader reports",
     "default": "Pre-moderation",
 }
 

@@ -73,7 +73,8 @@ def test_threshold_sends_the_comment_back_to_the_queue(client, settings):
     assert comment.status == "pending"
     event = comment.events.get()
     assert (event.from_status, event.to_status, event.actor) == ("approved", "pending", None)
-    assert "2 reader reports" in event.reason
+    assert "Reader reports: 2" in event.reason
+    assert "Reader reports: 2" in comment.moderation_reason
 
 
 def test_only_shown_comments_can_be_reported(client):
