@@ -146,6 +146,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "newsroom"),
             "TIMEOUT": 300,
+            "OPTIONS": {"RETRY_AFTER": float(env.get("CACHE_RETRY_AFTER", "5"))},
         }
     }
 else:
