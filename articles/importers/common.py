@@ -47,7 +47,10 @@ def normalize_html(markup):
 
 
 class _TextExtractor(HTMLParser):
-    BLOCKS = {"p", "div", "li", "blockquote", "pre", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
+    BLOCKS = {
+        "p", "div", "li", "blockquote", "pre", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+        "dl", "dt", "dd", "ul", "ol", "table", "figure", "figcaption", "section", "hr",
+    }  # fmt: skip
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
