@@ -479,3 +479,30 @@ def test_theme_unit_test_old_permalinks_answer_301(client):
         assert response["Location"] == article.get_absolute_url()
     assert client.get("/?p=1153").status_code == 200  # scheduled: just the home page
     assert client.get("/2020/01/01/scheduled/").status_code == 404
+
+
+@needs_theme_unit_test
+def test_theme_unit_test_featured_images_are_found_by_their_upload_paths(tmp_path):
+    # The export has no _wp_attached_file: the path comes from the attachment URL
+    # (wordpress.com: https://<site>.files.wordpress.com/2008/06/name.jpg).
+    uploads = tmp_path / "uploads"
+    for relative in (
+        "2008/06/dsc20050102_192118_51.jpg",
+        "2013/03/featured-image-horizontal.jpg",
+        "2013/03/featured-image-vertical.jpg",
+        "2010/08/triforce-wallpaper.jpg",
+        "2013/03/soworthloving-wallpaper.jpg",
+    ):  # 2008/06/img_8399.jpg (attachment 771, on "Block: Gallery") is left missing
+        (uploads / relative).parent.mkdir(parents=True, exist_ok=True)
+        PILImage.new("RGB", (90, 60), (40, 90, 10)).save(uploads / relative, format="JPEG")
+
+    output = run_import(THEME_UNIT_TEST, media_dir=uploads)
+
+    assert Image.objects.count() == 5
+    wind_farm = Article.objects.get(wp_id=51).lead_image
+    assert wind_farm.alt_text == "Wind Farm"  # _wp_attachment_image_alt
+    assert wind_farm.caption == "Albany wind-farm against the sunset, Western Australia"
+    # No alt text on the attachment: its title is used.
+    assert Article.objects.get(wp_id=1163).lead_image.alt_text == "triforce-wallpaper"
+    assert Article.objects.get(wp_id=1752).lead_image is None
+    assert "2008/06/img_8399.jpg (attachment 771)" in output
