@@ -33,5 +33,9 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## Regenerate the README pictures in docs/screenshots/ (a throw-away demo site in Chromium).
+screenshots: install
+	$(BIN)/python docs/screenshots/capture.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles .pytest_cache
