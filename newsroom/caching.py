@@ -22,7 +22,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 SITE_VERSION_KEY = "newsroom:site-version"
 PAGE_KEY_PREFIX = "newsroom:page"
 # Headers a cached page keeps; everything else is per response.
-KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Last-Modified", "X-Robots-Tag", "Link")
 
 
 def site_version():
