@@ -86,7 +86,10 @@ def rate_limited(ip_hash):
     """The message for a reader who is posting too often, or None."""
     short_key, hour_key = _rate_keys(ip_hash)
     interval = settings.COMMENTS_RATE_LIMIT_INTERVAL
-    if interval and cache.get(short_key):
+    # The key holds the time of the last post; its expiry only tidies the cache,
+    # so the limit follows the application's clock, not the cache server's.
+    last = cache.get(short_key)
+    if interval and last is not None and timezone.now().timestamp() - last < interval:
         return (
             f"You are posting too quickly. Please wait {interval} seconds between comments "
             "and try again; your text is kept below."
@@ -103,7 +106,9 @@ def rate_limited(ip_hash):
 def record_post(ip_hash):
     short_key, hour_key = _rate_keys(ip_hash)
     if settings.COMMENTS_RATE_LIMIT_INTERVAL:
-        cache.set(short_key, 1, timeout=settings.COMMENTS_RATE_LIMIT_INTERVAL)
+        cache.set(
+            short_key, timezone.now().timestamp(), timeout=settings.COMMENTS_RATE_LIMIT_INTERVAL
+        )
     cache.add(hour_key, 0, timeout=3600)
     try:
         cache.incr(hour_key)
