@@ -78,7 +78,7 @@ def comment_count(pg, database_url, body):
 def fetch_comment_form(browser, article_id):
     page = browser.get(f"/comments/form/{article_id}/")
     assert page.status == 200, page.text[:500]
-    action, fields = form_fields(page.text)
+    action, fields = form_fields(page.text, action="/comments/post/")
     assert "csrfmiddlewaretoken" in fields
     return action, fields
 
