@@ -214,7 +214,13 @@ class Exporter:
 
 def export_content(out):
     """Write the whole archive to the text stream `out`; returns counts by record type."""
-    with transaction.atomic():  # one consistent snapshot
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            # One snapshot for every query, so rows written meanwhile cannot leave a
+            # comment whose article is missing from the file.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         return Exporter(out).run()
 
 

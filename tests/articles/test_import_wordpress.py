@@ -251,6 +251,15 @@ def test_old_wordpress_links_answer_301_to_the_new_address(client):
     assert client.get("/news/?p=105").status_code == 404
 
 
+def test_dry_run_reports_and_saves_nothing():
+    output = run_import(COURIER, dry_run=True)
+
+    assert "Dry run: nothing was saved." in output
+    assert ["created", "8"] in [line.split() for line in output.splitlines()]
+    assert not Article.objects.exists() and not Author.objects.exists()
+    assert not Comment.objects.exists() and not Tag.objects.exists()
+
+
 def test_old_paths_are_request_paths():
     item = {"link": "https://example.org/blog/2020/01/02/caf%C3%A9/"}
     assert old_paths(item, 7) == ["/?p=7", "/blog/2020/01/02/café/"]
