@@ -3,6 +3,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -360,6 +361,12 @@ class BlockedTerm(models.Model):
 
     def __str__(self):
         return self.term
+
+    def clean(self):
+        from .rendering import words
+
+        if not words(self.term):
+            raise ValidationError({"term": "A blocked term needs at least one letter or digit."})
 
 
 class BlockedCommenter(models.Model):

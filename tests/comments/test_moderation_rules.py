@@ -391,3 +391,11 @@ def test_ban_through_the_view(client, article):
     BlockedCommenter.objects.create(ip_hash=keyed_hash("ip", "203.0.113.7"), action="reject")
     post_comment(client, article)
     assert Comment.objects.get().status == "rejected"
+
+
+def test_blocked_term_must_have_a_word(db):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        BlockedTerm(term="!!!", action="hold").full_clean()
+    BlockedTerm(term="scam", action="hold").full_clean()

@@ -21,6 +21,14 @@ def phone(browser, live_server):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.set_default_timeout(15_000)
     yield page
     context.close()
@@ -149,5 +157,53 @@ def test_comment_form_works_without_javascript(browser, live_server, settings):
         page.click("button:has-text('Post comment')")
         page.wait_for_selector("text=awaiting moderation")
         assert Comment.objects.get(name="No Script").status == "pending"
+    finally:
+        context.close()
+
+
+def test_moderator_reads_a_reported_comment_in_full(page, artifacts, settings):
+    UserFactory(username="moderator", groups=["Moderator"])
+    article = ArticleFactory(headline="Council tax to rise by five per cent")
+    parent = CommentFactory(article=article, name="Kim", body="Who voted for this?")
+    comment = CommentFactory(
+        article=article,
+        parent=parent,
+        name="Angry Reader",
+        body="Everyone on the council is a crook, see https://example.org/a and "
+        "https://example.org/b and https://example.org/c",
+        ip_hash="e" * 64,
+    )
+    comment.flag(reason="Legal: defamatory", reporter_hash="r1")
+    comment.moderate("pending", reason="Reader reports: 1")
+    login(page, "moderator")
+    page.goto(f"/admin/comments/comment/{comment.pk}/change/")
+    page.screenshot(path=str(artifacts / "moderation-comment-page.png"), full_page=True)
+    assert "Legal: defamatory" in page.content()
+    page.fill("#id_moderation_note", "Defamatory claim about named councillors")
+    page.click("button[value=reject]")
+    page.wait_for_selector(".messagelist")
+    comment.refresh_from_db()
+    assert comment.status == "rejected"
+    assert comment.events.filter(reason="Defamatory claim about named councillors").exists()
+
+
+def test_dark_theme_and_form_errors_on_a_phone(browser, live_server, artifacts, settings):
+    settings.COMMENTS_MIN_FORM_SECONDS = 0
+    article = ArticleFactory(headline="Night buses return")
+    CommentFactory(article=article, name="Noor", body="About time. https://example.org/night")
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.goto(article.get_absolute_url())
+        page.locator("#comments").scroll_into_view_if_needed()
+        page.wait_for_selector("textarea[name=body]")
+        page.fill("input[name=name]", "Quick Typist")
+        page.fill("input[name=email]", "not-an-address")
+        page.fill("textarea[name=body]", "My words must survive the error.")
+        page.locator("input[name=email]").evaluate("element => element.type = 'text'")
+        page.click("button:has-text('Post comment')")
+        page.wait_for_selector("text=Please correct the errors below.")
+        assert page.input_value("textarea[name=body]") == "My words must survive the error."
+        page.locator("#comments").screenshot(path=str(artifacts / "comments-errors-dark-phone.png"))
     finally:
         context.close()
