@@ -329,7 +329,7 @@ class CommentAdmin(admin.ModelAdmin):
         info = self.opts.app_label, self.opts.model_name
         return [
             path(
-                "<path:object_id>/moderate/",
+                "<int:object_id>/moderate/",
                 self.admin_site.admin_view(self.moderate_view),
                 name="{}_{}_moderate".format(*info),
             ),
