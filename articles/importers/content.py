@@ -357,6 +357,9 @@ class Importer:
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), CONTENT_MODELS):
                 cursor.execute(sql)
+        # Foreign keys are checked at commit; check them now, inside the transaction, so a
+        # dangling id is an error that names the file rather than a failed commit.
+        connection.check_constraints(table_names=[m._meta.db_table for m in CONTENT_MODELS])
 
 
 def import_content(lines):

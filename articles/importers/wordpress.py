@@ -477,6 +477,7 @@ class WordPressImporter:
         self.catalogue = Catalogue()
         self.header = Header()
         self.images = {}
+        self.current = None  # the WordPress post being imported, for error messages
 
     def run(self):
         """Check the whole file, then import it. Call inside a transaction."""
@@ -494,6 +495,7 @@ class WordPressImporter:
                             item["comments"]
                         )
                     continue
+                self.current = item.get("wp:post_id", "").strip()
                 self.import_post(item)
                 bar.update(1)
         bar.close()
@@ -747,6 +749,8 @@ class WordPressImporter:
         try:
             validate_email(email)
         except ValidationError:
+            email = ""
+        if len(email) > Comment._meta.get_field("email").max_length:
             email = ""
         values = {
             "article_id": article.pk,

@@ -4,6 +4,7 @@ empty database with nothing lost."""
 import datetime
 import io
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -251,6 +252,12 @@ def test_import_refuses_a_database_that_has_content(archive, write):
         ),
         (lambda lines: ['{"type": "section", "id": 1}'], "not a Newsroom content export"),
         (lambda lines: [], "the file is empty"),
+        (
+            lambda lines: [
+                re.sub(r'"bylines": \[(?=\d)', '"bylines": [987654, ', x) for x in lines
+            ],
+            "the database refused the file's rows",
+        ),
         (
             lambda lines: (
                 [lines[0]] + [line.replace('"headline"', '"headlin"') for line in lines[1:]]

@@ -4,7 +4,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from articles.importers.common import format_table, reindex_search
 from articles.importers.plaintext import ArticleImporter, ImportFileError
@@ -65,6 +65,10 @@ class Command(BaseCommand):
                 transaction.on_commit(lambda: content_changed(article_ids=ids))
         except ImportFileError as error:
             raise CommandError(f"{error}. Nothing was imported.") from error
+        except DatabaseError as error:
+            raise CommandError(
+                f"the database refused an article: {error}. Nothing was imported."
+            ) from error
         for path, article in summary.files:
             self.stdout.write(f"  {path} → {article.headline} [{article.status}]")
         self.stdout.write(format_table("Article import", summary.rows()))

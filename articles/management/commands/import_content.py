@@ -1,7 +1,7 @@
 """manage.py import_content FILE — restore an export_content file into an empty database."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from articles.importers.common import format_table
 from articles.importers.content import ContentFormatError, import_content
@@ -31,6 +31,11 @@ class Command(BaseCommand):
             ) from error
         except ContentFormatError as error:
             raise CommandError(f"{path}: {error}. Nothing was imported.") from error
+        except DatabaseError as error:
+            raise CommandError(
+                f"{path}: the database refused the file's rows ({error}); is it complete and "
+                "unedited? Nothing was imported."
+            ) from error
         rows = [(name, count) for name, count in sorted(counts.items())]
         self.stdout.write(format_table(f"Imported {path}", rows))
         if missing:

@@ -4,7 +4,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from tqdm import tqdm
 
 from articles.importers.common import format_table, reindex_search
@@ -65,6 +65,11 @@ class Command(BaseCommand):
                     transaction.on_commit(lambda: content_changed(article_ids=changed))
         except WXRError as error:
             raise CommandError(f"{error}. Nothing was imported.") from error
+        except DatabaseError as error:
+            raise CommandError(
+                f"the database refused WordPress post {importer.current}: {error}. "
+                "Nothing was imported."
+            ) from error
         except DryRun:
             self.stdout.write("Dry run: nothing was saved.")
         self.report(importer)
