@@ -178,7 +178,8 @@ def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
 class MediaNonceMiddleware:
     """Give the admin's form media (the rich-text editor's import map, an inline
     `<script type="importmap">`) this response's CSP nonce, so the strict policy can
-    allow exactly that script and no other inline one."""
+    allow exactly that script and no other inline one; and allow the editor's one
+    injected stylesheet by its hash (settings.PROSE_EDITOR_STYLE_HASHES)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -189,8 +190,12 @@ class MediaNonceMiddleware:
     def process_template_response(self, request, response):
         context = response.context_data
         media = context.get("media") if isinstance(context, dict) else None
+        if media is None:
+            return response
         if getattr(media, "_importmap", None) is not None and hasattr(request, "csp_nonce"):
             from js_asset import Media
 
             context["media"] = Media.from_media(media, nonce=request.csp_nonce)
+        if "django_prose_editor/" in str(media):
+            response._csp_update = {"style-src": list(settings.PROSE_EDITOR_STYLE_HASHES)}
         return response

@@ -225,6 +225,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# tiptap (inside django-prose-editor) injects its base CSS as one <style> element; pages
+# with the editor allow exactly that text by its hash. If an upgrade changes the CSS,
+# tests/security/test_csp_browser.py fails and shows the new hash to put here.
+PROSE_EDITOR_STYLE_HASHES = ["'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"]
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
