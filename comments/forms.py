@@ -46,6 +46,10 @@ class CommentForm(forms.Form):
             raise forms.ValidationError(problem.replace("comment", "name"))
         return name
 
+    def clean_email(self):
+        # Kept in one case so that matching a commenter's comments can use the index.
+        return self.cleaned_data["email"].strip().lower()
+
     def clean_body(self):
         body = self.cleaned_data["body"]
         problem = body_problem(body)

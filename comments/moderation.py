@@ -218,7 +218,7 @@ def _same_commenter(sub):
     if sub.user is not None and sub.user.is_authenticated:
         query |= Q(user=sub.user)
     if sub.email:
-        query |= Q(email__iexact=sub.email.strip())
+        query |= Q(email=sub.email.strip().lower())
     if sub.ip_hash:
         query |= Q(ip_hash=sub.ip_hash)
     return query

@@ -74,6 +74,8 @@ def check_queue():
     threshold = settings.COMMENTS_QUEUE_ALERT_THRESHOLD
     if not threshold:
         return False
+    if cache.get(QUEUE_ALERT_KEY):
+        return False  # already sent in this interval; spare the count
     waiting = Comment.objects.in_moderation().count()
     if waiting < threshold:
         return False

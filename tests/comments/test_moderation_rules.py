@@ -131,7 +131,7 @@ def test_near_duplicate_from_the_same_commenter_is_held(article):
     CommentFactory(
         article=article,
         body="The council should really reconsider the budget plans now",
-        email="ADA@example.org",
+        email="ada@example.org",
         ip_hash="",
     )
     verdict = moderation.rule_duplicate(sub)
@@ -399,3 +399,13 @@ def test_blocked_term_must_have_a_word(db):
     with pytest.raises(ValidationError):
         BlockedTerm(term="!!!", action="hold").full_clean()
     BlockedTerm(term="scam", action="hold").full_clean()
+
+
+def test_duplicate_is_found_by_email_from_another_address(client, article, settings):
+    settings.COMMENTS_RATE_LIMIT_INTERVAL = 0
+    post_comment(client, article, ip="192.0.2.1", email="Ada@Example.org", body="Same words")
+    post_comment(client, article, ip="192.0.2.2", email="ada@example.org", body="same words!")
+    first, second = Comment.objects.order_by("pk")
+    assert first.email == "ada@example.org"
+    assert second.status == "rejected"
+    assert f"#{first.pk}" in second.moderation_reason
