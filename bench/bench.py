@@ -1,0 +1,656 @@
+"""Newsroom's benchmark: the real site, production settings, gunicorn, PostgreSQL, Redis, wrk.
+
+Run it with `bench/run` (see bench/README.md). Every figure is also reported as a ratio
+to a do-nothing view measured in the same run through the same middleware, so that
+runs on a busy or a different machine can still be compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from html.parser import HTMLParser
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import AppServer, manage  # noqa: E402
+
+RESULTS = BENCH / "results"
+STATS_LUA = BENCH / "stats.lua"
+POST_LUA = BENCH / "post.lua"
+MIX_LUA = BENCH / "mix.lua"
+
+SECRET = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"  # noqa: S105
+BENCH_USER = "bench-admin"
+BENCH_PASSWORD = "bench-admin-password-0123"  # noqa: S105 - a local benchmark account
+
+# name, label, measured with the page cache on as well
+PAGES = [
+    ("ceiling", "do-nothing view (ceiling)", True),
+    ("home", "home", True),
+    ("section", "section page", True),
+    ("tag", "tag page", True),
+    ("article50", "article, 50 comments", True),
+    ("hot", "hot article (2,000 comments), first page", True),
+    ("search_common", "search, common word", True),
+    ("search_rare", "search, rare word", True),
+    ("rss", "latest RSS", True),
+    ("deep", "deep archive page", True),
+    ("admin", "admin change list (signed in)", False),
+    ("post", "comment posting", False),
+]
+SIZE_PAGES = ["ceiling", "home", "section", "tag", "deep"]
+
+TARGETS_TEXT = """
+Targets (issue 7): article with 50 comments >= 20% of the ceiling's req/s with the page
+cache off and >= 90% with it on; home, section and tag >= 20% with it off; hot article
+p50 <= 1.5x the 50-comment article; search p95 <= 50 ms (common) and <= 20 ms (rare);
+list and deep pages at 100k within 20% of 1k; admin change list p50 <= 150 ms; comment
+posting >= 100/s with every accepted post stored; workers < 150 MB RSS after 10,000
+requests and no growth from 10,000 to 20,000.
+"""
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# -- set-up ------------------------------------------------------------------------------
+
+
+def find_wrk():
+    wrk = shutil.which("wrk")
+    if wrk:
+        return wrk
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("wrk not found: installing Debian's wrk package")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, check=True)
+        return shutil.which("wrk")
+    sys.exit("wrk is needed: install it (Debian/Ubuntu: apt-get install wrk) and run again.")
+
+
+def base_env(args, database_url, page_cache_seconds=0):
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": SECRET,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": args.redis_url,
+        "PAGE_CACHE_SECONDS": str(page_cache_seconds),
+        "BENCH_ENDPOINTS": "1",
+        "STATIC_ROOT": str(BENCH / ".static"),
+        "MEDIA_ROOT": str(BENCH / ".media"),
+        "LOG_LEVEL": "ERROR",
+        # Comment posting is measured from one address, as fast as it goes.
+        "COMMENTS_RATE_LIMIT_INTERVAL": "0",
+        "COMMENTS_RATE_LIMIT_HOURLY": "100000000",
+        "COMMENTS_MIN_FORM_SECONDS": "0",
+        "COMMENTS_SPAM_WAVE_ARTICLES": "100000",
+        "COMMENTS_QUEUE_ALERT_THRESHOLD": "100000000",
+    }
+
+
+def database_url(base_url, name):
+    parts = urllib.parse.urlsplit(base_url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def ensure_database(url):
+    import psycopg
+
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    admin = database_url(url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            log(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def article_count(url):
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM articles_article").fetchone()[0]
+
+
+def prepare_database(args, url, articles, regenerate=False):
+    ensure_database(url)
+    env = base_env(args, url)
+    log(f"migrating {url}")
+    manage("migrate", "--noinput", env=env, timeout=600)
+    have = article_count(url)
+    if regenerate or have == 0:
+        if have:
+            log(f"--regenerate: emptying {have:,} articles first")
+            manage("flush", "--noinput", env=env, timeout=600)
+        log(f"generating {articles:,} articles and {articles * 10:,} comments")
+        started = time.monotonic()
+        process = subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "generate_content",
+                "--articles",
+                str(articles),
+                "--comments",
+                str(articles * 10),
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+        )
+        log(f"generated in {time.monotonic() - started:.0f}s ({process.returncode})")
+    elif have < articles * 0.9:
+        log(f"note: {have:,} articles in the database (asked for {articles:,}); using them")
+    script = (
+        "from django.contrib.auth.models import User\n"
+        f"u, _ = User.objects.get_or_create(username={BENCH_USER!r})\n"
+        "u.is_staff = u.is_superuser = True\n"
+        f"u.set_password({BENCH_PASSWORD!r})\n"
+        "u.save()\n"
+    )
+    manage("shell", "-c", script, env=env)
+    return env
+
+
+TARGETS_SCRIPT = r"""
+import json
+from django.conf import settings
+from django.db.models import Count, Q
+from django.urls import reverse
+from articles.models import Article, Section
+from articles.management.commands.generate_content import COMMON_WORD, RARE_WORD
+from comments.models import Comment
+from taggit.models import Tag
+
+live = Article.objects.live()
+hot = live.filter(featured=True).order_by("-published_at").first() or live.first()
+fifty = (
+    live.exclude(pk=hot.pk)
+    .annotate(n=Count("comments", filter=Q(comments__status="approved")))
+    .filter(n=50)
+    .order_by("-published_at")
+    .first()
+)
+section = Section.objects.annotate(n=Count("articles")).order_by("-n").first()
+tag = Tag.objects.annotate(n=Count("articles_taggedarticle_items")).order_by("-n").first()
+per_page = 20
+pages = max(1, -(-live.filter(section=section).count() // per_page))
+print(json.dumps({
+    "home": reverse("articles:home"),
+    "section": reverse("articles:section", kwargs={"slug": section.slug}),
+    "tag": reverse("articles:tag", kwargs={"slug": tag.slug}),
+    "article50": fifty.get_absolute_url() if fifty else hot.get_absolute_url(),
+    "hot": hot.get_absolute_url(),
+    "hot_id": hot.pk,
+    "search_common": reverse("articles:search") + "?q=" + COMMON_WORD,
+    "search_rare": reverse("articles:search") + "?q=" + RARE_WORD,
+    "rss": reverse("articles:feed_latest"),
+    "deep": reverse("articles:section", kwargs={"slug": section.slug}) + f"?page={pages}",
+    "admin": reverse("admin:articles_article_changelist"),
+    "admin_login": reverse("admin:login"),
+    "ceiling": "/bench/noop/",
+    "post": reverse("comments:post", args=[hot.pk]),
+    "post_form": reverse("comments:form", args=[hot.pk]),
+    "articles": Article.objects.count(),
+    "comments": Comment.objects.count(),
+}))
+"""
+
+
+def find_targets(env):
+    out = manage("shell", "-c", TARGETS_SCRIPT, env=env)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# -- HTTP helpers ------------------------------------------------------------------------
+
+
+class FormParser(HTMLParser):
+    """The named fields of the first form with a password or textarea, as a browser sends them."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields = {}
+        self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "checkbox"):
+            self.fields[name] = attrs.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields[name] = ""
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+
+
+def opener():
+    jar = CookieJar()
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)), jar
+
+
+def form_fields(open_url, url):
+    with open_url.open(url, timeout=30) as response:
+        parser = FormParser()
+        parser.feed(response.read().decode())
+    return parser.fields
+
+
+def cookie_header(jar):
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def admin_session(server, targets):
+    client, jar = opener()
+    login = server.url(targets["admin_login"])
+    fields = form_fields(client, login)
+    fields.update({"username": BENCH_USER, "password": BENCH_PASSWORD, "next": targets["admin"]})
+    data = urllib.parse.urlencode(fields).encode()
+    request = urllib.request.Request(login, data=data, headers={"Referer": login})
+    with client.open(request, timeout=30) as response:
+        if not response.geturl().endswith(targets["admin"]):
+            raise RuntimeError(f"admin login failed (ended at {response.geturl()})")
+    return cookie_header(jar)
+
+
+def comment_post_setup(server, targets, marker):
+    client, jar = opener()
+    fields = form_fields(client, server.url(targets["post_form"]))
+    fields.update({"name": marker, "email": "bench@example.org", "website": ""})
+    fields.pop("body", None)
+    return urllib.parse.urlencode(fields), cookie_header(jar)
+
+
+def get(url, headers=None):
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status, response.read()
+
+
+# -- wrk ---------------------------------------------------------------------------------
+
+
+def wrk(wrk_path, url, connections, seconds, script=STATS_LUA, headers=(), env=None):
+    threads = min(connections, 2)
+    command = [
+        wrk_path,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(script),
+    ]
+    for header in headers:
+        command += ["-H", header]
+    command.append(url)
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError(f"wrk failed: {result.stdout}\n{result.stderr}")
+    stats = json.loads(lines[-1])
+    stats["rps"] = stats["requests"] / (stats["duration_us"] / 1e6)
+    return stats
+
+
+def measure(args, wrk_path, server, name, path, headers=(), env=None, script=STATS_LUA):
+    url = server.url(path)
+    if script is STATS_LUA:
+        for _ in range(3):  # warm: templates, connections, the page cache
+            status, _ = get(url, dict(h.split(": ", 1) for h in headers))
+            if status != 200:
+                raise RuntimeError(f"{name}: {url} answered {status}")
+    one = wrk(wrk_path, url, 1, args.seconds, script, headers, env)
+    many = wrk(wrk_path, url, 16, args.seconds, script, headers, env)
+    for stats in (one, many):
+        if stats["errors_status"] and script is STATS_LUA:
+            raise RuntimeError(f"{name}: {stats['errors_status']} non-2xx answers from {url}")
+    return {
+        "p50_ms": one["p50_us"] / 1000,
+        "p95_ms": one["p95_us"] / 1000,
+        "p99_ms": one["p99_us"] / 1000,
+        "rps_1": one["rps"],
+        "rps_16": many["rps"],
+        "requests": one["requests"] + many["requests"],
+        "non_2xx": one["errors_status"] + many["errors_status"],
+        "accepted": (one["requests"] - one["errors_status"])
+        + (many["requests"] - many["errors_status"]),
+    }
+
+
+def median_of(rounds):
+    keys = rounds[0].keys()
+    return {key: statistics.median(r[key] for r in rounds) for key in keys}
+
+
+def worker_rss_mb(server):
+    """Resident memory of each gunicorn worker (the master's children), in MB."""
+    out = subprocess.run(
+        ["ps", "-o", "pid=,ppid=,rss=", "--ppid", str(server.process.pid)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return sorted(int(line.split()[2]) / 1024 for line in out.splitlines() if line.strip())
+
+
+def comment_count(url, marker):
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM comments_comment WHERE name = %s", [marker]
+        ).fetchone()[0]
+
+
+def delete_comments(url, marker):
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        posted = "SELECT id FROM comments_comment WHERE name = %s"
+        for table in ("comments_moderationevent", "comments_commentflag"):
+            conn.execute(f"DELETE FROM {table} WHERE comment_id IN ({posted})", [marker])  # noqa: S608
+        conn.execute("DELETE FROM comments_comment WHERE name = %s", [marker])
+
+
+def flush_redis(redis_url):
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+# -- the phases --------------------------------------------------------------------------
+
+
+def run_mode(args, wrk_path, url, targets, cache_seconds, results):
+    mode = "on" if cache_seconds else "off"
+    env = base_env(args, url, cache_seconds)
+    flush_redis(args.redis_url)
+    log(f"page cache {mode}: starting gunicorn ({args.workers} workers)")
+    with AppServer(env, workers=args.workers, timeout=60) as server:
+        admin_cookie = admin_session(server, targets) if mode == "off" else None
+        rounds = {name: [] for name, _, _ in PAGES}
+        for number in range(1, args.rounds + 1):
+            log(f"page cache {mode}: round {number}/{args.rounds}")
+            for name, _, with_cache in PAGES:
+                if mode == "on" and not with_cache:
+                    continue
+                if name == "admin":
+                    stats = measure(
+                        args,
+                        wrk_path,
+                        server,
+                        name,
+                        targets["admin"],
+                        headers=[f"Cookie: {admin_cookie}"],
+                    )
+                elif name == "post":
+                    stats = measure_posting(args, wrk_path, server, url, targets, number)
+                else:
+                    stats = measure(args, wrk_path, server, name, targets[name])
+                rounds[name].append(stats)
+        for name, measured in rounds.items():
+            if measured:
+                results["pages"].setdefault(name, {})[mode] = median_of(measured)
+        if mode == "off" and args.memory_requests:
+            results["memory"] = measure_memory(args, wrk_path, server, targets)
+
+
+def measure_posting(args, wrk_path, server, url, targets, number):
+    marker = f"Bench poster {os.getpid()}-{number}"
+    body, cookie = comment_post_setup(server, targets, marker)
+    before = comment_count(url, marker)
+    stats = measure(
+        args,
+        wrk_path,
+        server,
+        "post",
+        targets["post"],
+        headers=[f"Cookie: {cookie}"],
+        env={"BENCH_POST_BODY": body},
+        script=POST_LUA,
+    )
+    stored = comment_count(url, marker) - before
+    stats["stored"] = stored
+    stats["all_stored"] = 1.0 if stored >= stats["accepted"] else 0.0
+    if stats["non_2xx"]:
+        log(f"comment posting: {stats['non_2xx']} posts refused")
+    delete_comments(url, marker)
+    return stats
+
+
+def measure_memory(args, wrk_path, server, targets):
+    """Workers' RSS after N and 2N requests of a mix of pages, rendered (page cache off).
+
+    The load runs in 5-second wrk runs until N requests are served or the time cap is
+    reached (a busy machine); the counts actually served are recorded."""
+    paths = [targets[name] for name in ("home", "section", "tag", "article50", "hot", "rss")]
+    paths += [targets["search_common"], targets["search_rare"], targets["deep"]]
+    env = {"BENCH_PATHS": "\n".join(paths)}
+
+    def load(count):
+        served, started = 0, time.monotonic()
+        while served < count and time.monotonic() - started < args.memory_seconds:
+            served += wrk(wrk_path, server.url("/"), 16, 5, MIX_LUA, env=env)["requests"]
+        return served
+
+    log(f"memory: {args.memory_requests:,} requests, then {args.memory_requests:,} more")
+    first_served = load(args.memory_requests)
+    first = worker_rss_mb(server)
+    second_served = first_served + load(args.memory_requests)
+    second = worker_rss_mb(server)
+    return {
+        "requests": first_served,
+        "requests_total": second_served,
+        "rss_mb_after_n": first,
+        "rss_mb_after_2n": second,
+        "max_rss_mb": max(second),
+        "growth_mb": max(b - a for a, b in zip(first, second, strict=False)),
+    }
+
+
+def run_small(args, wrk_path, results):
+    """The list pages again on a 1,000-article database: cost must not grow with the archive."""
+    url = database_url(args.database_url, urllib.parse.urlsplit(args.database_url).path[1:] + "_1k")
+    prepare_database(args, url, 1000)
+    targets = find_targets(base_env(args, url))
+    flush_redis(args.redis_url)
+    env = base_env(args, url, 0)
+    log("1,000 articles, page cache off: starting gunicorn")
+    with AppServer(env, workers=args.workers, timeout=60) as server:
+        rounds = {name: [] for name in SIZE_PAGES}
+        for _ in range(args.rounds):
+            for name in SIZE_PAGES:
+                rounds[name].append(measure(args, wrk_path, server, name, targets[name]))
+    results["small"] = {name: median_of(measured) for name, measured in rounds.items()}
+    results["small_articles"] = targets["articles"]
+
+
+# -- report ------------------------------------------------------------------------------
+
+
+def verdicts(results):
+    pages = results["pages"]
+    ceiling = {mode: pages["ceiling"][mode]["rps_16"] for mode in ("off", "on")}
+
+    def ratio(name, mode):
+        return pages[name][mode]["rps_16"] / ceiling[mode]
+
+    checks = [
+        ("article 50 comments, cache off >= 20%", ratio("article50", "off"), 0.20, ">="),
+        ("article 50 comments, cache on >= 90%", ratio("article50", "on"), 0.90, ">="),
+        ("home, cache off >= 20%", ratio("home", "off"), 0.20, ">="),
+        ("section, cache off >= 20%", ratio("section", "off"), 0.20, ">="),
+        ("tag, cache off >= 20%", ratio("tag", "off"), 0.20, ">="),
+        (
+            "hot article p50 <= 1.5x 50-comment article",
+            pages["hot"]["off"]["p50_ms"] / pages["article50"]["off"]["p50_ms"],
+            1.5,
+            "<=",
+        ),
+        ("search common word p95 <= 50 ms", pages["search_common"]["off"]["p95_ms"], 50, "<="),
+        ("search rare word p95 <= 20 ms", pages["search_rare"]["off"]["p95_ms"], 20, "<="),
+        ("admin change list p50 <= 150 ms", pages["admin"]["off"]["p50_ms"], 150, "<="),
+        ("comment posting >= 100/s", pages["post"]["off"]["rps_16"], 100, ">="),
+        ("every accepted comment stored", pages["post"]["off"]["all_stored"], 1, ">="),
+    ]
+    small = results.get("small")
+    if small:
+        for name in ("home", "section", "tag", "deep"):
+            big = pages[name]["off"]["p50_ms"] / pages["ceiling"]["off"]["p50_ms"]
+            little = small[name]["p50_ms"] / small["ceiling"]["p50_ms"]
+            checks.append((f"{name} at 100k vs 1k (p50 ratio) <= 1.2", big / little, 1.2, "<="))
+    memory = results.get("memory")
+    if memory:
+        checks.append(("worker RSS after 10k+ requests < 150 MB", memory["max_rss_mb"], 150, "<"))
+        checks.append(("worker RSS growth 10k -> 20k <= 3 MB", memory["growth_mb"], 3, "<="))
+    out = []
+    for label, value, limit, op in checks:
+        ok = {">=": value >= limit, "<=": value <= limit, "<": value < limit}[op]
+        out.append({"check": label, "value": round(value, 3), "limit": limit, "met": ok})
+    return out
+
+
+def print_table(results):
+    pages = results["pages"]
+    ceiling = {mode: pages["ceiling"][mode] for mode in ("off", "on")}
+    print()
+    print(
+        f"{'page':44} {'cache':5} {'p50 ms':>8} {'p99 ms':>8} {'p95 ms':>8} "
+        f"{'req/s@1':>8} {'req/s@16':>9} {'x ceiling':>9}"
+    )
+    print("-" * 108)
+    for name, label, _ in PAGES:
+        for mode in ("off", "on"):
+            stats = pages.get(name, {}).get(mode)
+            if not stats:
+                continue
+            share = stats["rps_16"] / ceiling[mode]["rps_16"]
+            print(
+                f"{label:44} {mode:5} {stats['p50_ms']:8.1f} {stats['p99_ms']:8.1f} "
+                f"{stats['p95_ms']:8.1f} {stats['rps_1']:8.0f} {stats['rps_16']:9.0f} "
+                f"{share:9.2f}"
+            )
+    small = results.get("small")
+    if small:
+        print()
+        print(f"At {results['small_articles']:,} articles (page cache off), p50 as x ceiling p50:")
+        for name in SIZE_PAGES[1:]:
+            big = pages[name]["off"]["p50_ms"] / pages["ceiling"]["off"]["p50_ms"]
+            little = small[name]["p50_ms"] / small["ceiling"]["p50_ms"]
+            print(f"  {name:10} 1k: {little:6.2f}   100k: {big:6.2f}   ratio {big / little:5.2f}")
+    memory = results.get("memory")
+    if memory:
+        print()
+        after_n = ", ".join(f"{m:.0f}" for m in memory["rss_mb_after_n"])
+        after_2n = ", ".join(f"{m:.0f}" for m in memory["rss_mb_after_2n"])
+        print(
+            f"Worker RSS (MB) after {memory['requests']:,} requests: {after_n}; "
+            f"after {memory['requests_total']:,}: {after_2n}"
+        )
+    print()
+    print("Targets:")
+    for check in results["checks"]:
+        mark = "met    " if check["met"] else "MISSED "
+        print(f"  {mark} {check['check']:48} {check['value']}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nr_bench"),
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+    )
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--regenerate", action="store_true", help="empty and generate again")
+    parser.add_argument("--workers", type=int, default=max(2, 2 * (os.cpu_count() or 1)))
+    parser.add_argument("--seconds", type=int, default=2, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--memory-requests", type=int, default=10_000)
+    parser.add_argument(
+        "--memory-seconds", type=int, default=90, help="time cap for each half of the memory run"
+    )
+    parser.add_argument("--no-small", action="store_true", help="skip the 1,000-article run")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    wrk_path = find_wrk()
+    env = prepare_database(args, args.database_url, args.articles, args.regenerate)
+    log("collectstatic")
+    manage("collectstatic", "--noinput", "--clear", env=env, timeout=600)
+    targets = find_targets(env)
+    log(f"{targets['articles']:,} articles, {targets['comments']:,} comments")
+    results = {
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_at_start": os.getloadavg(),
+        },
+        "settings": {
+            "workers": args.workers,
+            "seconds": args.seconds,
+            "rounds": args.rounds,
+            "articles": targets["articles"],
+            "comments": targets["comments"],
+        },
+        "urls": targets,
+        "pages": {},
+    }
+    run_mode(args, wrk_path, args.database_url, targets, 0, results)
+    run_mode(args, wrk_path, args.database_url, targets, 300, results)
+    if not args.no_small:
+        run_small(args, wrk_path, results)
+    results["checks"] = verdicts(results)
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    results["elapsed_seconds"] = round(time.monotonic() - started)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = RESULTS / f"bench-{stamp}.json"
+    path.write_text(json.dumps(results, indent=2))
+    print_table(results)
+    print(TARGETS_TEXT)
+    log(f"results written to {path.relative_to(ROOT)} in {results['elapsed_seconds']}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+-- wrk script: POST comments, each with a different text (so none is a duplicate), using
+-- the form fields and cookie bench.py fetched from the comment form.
+local fields = os.getenv("BENCH_POST_BODY") or ""
+local words = {"river", "budget", "council", "library", "market", "bridge", "school",
+  "harbour", "tram", "museum", "festival", "garden", "station", "square", "theatre",
+  "stadium", "clinic", "forest", "lantern", "meadow"}
+local counter = 0
+local threads = 0
+
+setup = function(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+
+local function spell(n)
+  local out = {}
+  repeat
+    table.insert(out, words[(n % #words) + 1])
+    n = math.floor(n / #words)
+  until n == 0
+  return table.concat(out, "+")
+end
+
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+
+request = function()
+  counter = counter + 1
+  local id = (tid or 0) * 1000000 + counter
+  local text = "Benchmark+comment+about+the+" .. spell(id) .. "+and+what+happens+next"
+  return wrk.format(nil, nil, nil, fields .. "&body=" .. text)
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "errors_status": %d, "errors_connect": %d, ' ..
+    '"errors_read": %d, "errors_write": %d, "errors_timeout": %d, ' ..
+    '"p50_us": %d, "p95_us": %d, "p99_us": %d, "mean_us": %.1f}\n',
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.mean))
+end
