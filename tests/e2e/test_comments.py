@@ -142,7 +142,7 @@ def test_reply_and_report_without_leaving_the_page(phone, settings):
     assert parent.flags.count() == 1
 
 
-def test_comment_form_works_without_javascript(browser, live_server, settings):
+def test_comment_form_works_without_javascript(browser, live_server, artifacts, settings):
     settings.COMMENTS_MIN_FORM_SECONDS = 0
     article = ArticleFactory(headline="Bus timetable changes")
     context = browser.new_context(
@@ -152,6 +152,7 @@ def test_comment_form_works_without_javascript(browser, live_server, settings):
     try:
         page.goto(article.get_absolute_url())
         page.click("text=Write a comment")
+        page.screenshot(path=str(artifacts / "comments-form-page-nojs-phone.png"), full_page=True)
         page.fill("input[name=name]", "No Script")
         page.fill("input[name=email]", "noscript@example.org")
         page.fill("textarea[name=body]", "Posted without JavaScript.")
