@@ -104,14 +104,15 @@ def test_reporter_adds_an_article_and_it_is_theirs_with_a_revision(client, repor
     assert revision.data["tags"] == ["council", "housing"]
 
 
-def test_every_save_stores_a_revision(client, editor):
-    article = ArticleFactory(draft=True)
+def test_every_save_stores_a_revision_and_the_first_keeps_what_was_there(client, editor):
+    article = ArticleFactory(draft=True, headline="Imported")
     client.force_login(editor)
     post_change(client, article, headline="First")
     post_change(client, article, headline="Second")
     assert list(article.revisions.values_list("data__headline", flat=True)) == [
         "Second",
         "First",
+        "Imported",
     ]
 
 
@@ -266,3 +267,76 @@ def test_revision_is_stored_after_inlines_so_bylines_are_in_it(client, editor):
         **{"bylines-0-author": author.pk, "bylines-0-position": "0"},
     )
     assert Revision.objects.filter(article=article).latest("id").data["bylines"] == [author.pk]
+
+
+def test_reporter_submits_several_drafts_at_once_but_only_their_own(client, reporter, editor):
+    mine = ArticleFactory(draft=True, created_by=reporter)
+    theirs = ArticleFactory(draft=True, created_by=editor)
+    client.force_login(reporter)
+    response = client.post(
+        CHANGELIST,
+        {"action": "submit_for_review", "_selected_action": [mine.pk, theirs.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert Article.objects.get(pk=mine.pk).status == Article.Status.REVIEW
+    assert Article.objects.get(pk=theirs.pk).status == Article.Status.DRAFT
+    assert "Left as they were" in response.content.decode()
+    assert mine.revisions.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_version_check_waits_for_a_save_in_progress_and_then_refuses(editor):
+    """The check and the save are atomic: a form validated while another save holds the
+    row waits for it, then sees the newer version (no lost update in between)."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from articles.forms import ArticleAdminForm
+
+    article = ArticleFactory(draft=True, headline="Original")
+    loaded = article.version
+    outcome = {}
+
+    def second_editor():
+        try:
+            with transaction.atomic():
+                form = ArticleAdminForm(
+                    data={
+                        "headline": "Second",
+                        "slug": article.slug,
+                        "loaded_version": loaded,
+                        "comments_enabled": "on",
+                    },
+                    instance=Article.objects.get(pk=article.pk),
+                )
+                outcome["valid"] = form.is_valid()
+                outcome["errors"] = form.non_field_errors()
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        locked = Article.objects.select_for_update().get(pk=article.pk)
+        locked.headline = "First"
+        locked.save()
+        thread = threading.Thread(target=second_editor)
+        thread.start()
+        # Wait (by polling the server, not the clock) until the second editor is
+        # blocked on our row lock, then commit.
+        with connection.cursor() as cursor:
+            waiting = 0
+            while thread.is_alive() and not waiting:
+                # Activity is snapshotted per transaction; ask for a fresh look each time.
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+                waiting = cursor.fetchone()[0]
+            assert waiting, f"the second editor did not wait for the lock: {outcome}"
+    thread.join()
+    assert outcome["valid"] is False
+    assert "while you were editing" in " ".join(outcome["errors"])
+    assert Article.objects.get(pk=article.pk).headline == "First"
