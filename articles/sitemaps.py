@@ -10,20 +10,20 @@ import datetime
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
 from newsroom.caching import public_page
 
-from .models import Article, Author, Section
+from .models import Article, Author, Byline, Section, TaggedArticle
 
 ARTICLE_FIELDS = ("id", "slug", "published_at", "created_at", "updated_at")
 
 
 class ArticleSitemap(Sitemap):
-    limit = 5000
+    limit = 2000
     changefreq = "daily"
 
     def items(self):
@@ -32,15 +32,26 @@ class ArticleSitemap(Sitemap):
     def lastmod(self, item):
         return max(item.published_at, item.updated_at)
 
+    def get_latest_lastmod(self):
+        # Django's default calls lastmod() on every item; one aggregate does it.
+        latest = Article.objects.live().aggregate(
+            updated=Max("updated_at"), published=Max("published_at")
+        )
+        return max(filter(None, latest.values()), default=None)
+
 
 class SectionSitemap(Sitemap):
     changefreq = "hourly"
     priority = 0.8
 
     def items(self):
-        return Section.objects.annotate(
-            latest=Max("articles__published_at", filter=_live("articles__"))
-        ).order_by("position", "name")
+        newest = (
+            Article.objects.live()
+            .filter(section=OuterRef("pk"))
+            .order_by("-published_at")
+            .values("published_at")[:1]
+        )
+        return Section.objects.annotate(latest=Subquery(newest)).order_by("position", "name")
 
     def lastmod(self, item):
         return item.latest
@@ -52,14 +63,9 @@ class TagSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return (
-            Tag.objects.filter(
-                articles_taggedarticle_items__content_object__in=Article.objects.live()
-            )
-            .distinct()
-            .only("slug")
-            .order_by("slug")
-        )
+        live = Article.objects.live()
+        tagged = TaggedArticle.objects.filter(tag=OuterRef("pk"), content_object__in=live)
+        return Tag.objects.filter(Exists(tagged)).only("slug").order_by("slug")
 
     def location(self, item):
         return reverse("articles:tag", kwargs={"slug": item.slug})
@@ -70,21 +76,8 @@ class AuthorSitemap(Sitemap):
     priority = 0.5
 
     def items(self):
-        return (
-            Author.objects.filter(bylines__article__in=Article.objects.live())
-            .distinct()
-            .only("slug")
-            .order_by("slug")
-        )
-
-
-def _live(prefix):
-    return Q(
-        **{
-            f"{prefix}status": Article.Status.PUBLISHED,
-            f"{prefix}published_at__lte": timezone.now(),
-        }
-    )
+        bylines = Byline.objects.filter(author=OuterRef("pk"), article__in=Article.objects.live())
+        return Author.objects.filter(Exists(bylines)).only("slug").order_by("slug")
 
 
 class NewsSitemap(Sitemap):

@@ -8,13 +8,17 @@ Anonymous responses go through the shared page cache (`newsroom.caching`).
 
 import datetime
 
+from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
+from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.views.generic import ListView
 from taggit.models import Tag
 
@@ -33,6 +37,7 @@ LIST_FIELDS = (
     "created_at",
     "section__name",
     "section__slug",
+    "section__position",
     "lead_image__file",
     "lead_image__alt_text",
     "lead_image__width",
@@ -44,8 +49,10 @@ LIST_FIELDS = (
     "word_count",
 )
 SECTION_STORIES = 4
+LEAD_CANDIDATES = 30
 RELATED_STORIES = 4
 RELATED_WINDOW = datetime.timedelta(days=180)
+SECTION_RELATED_WINDOW = datetime.timedelta(days=30)
 
 
 def bylines_prefetch():
@@ -109,19 +116,53 @@ def article_context(article, request):
 
 def related_articles(article, limit=RELATED_STORIES):
     """Live stories near the article in time that share its tags (most shared first), then
-    others from its section; one query however many tags it has."""
+    others from its section; one query however many tags it has. Candidates come from
+    two index lookups (articles with those tags, the section's recent stories), and the
+    shared tags are counted only for them."""
     when = article.published_at or timezone.now()
     shared_tags = TaggedArticle.objects.filter(content_object_id=article.pk).values("tag_id")
+    tagged = TaggedArticle.objects.filter(tag_id__in=shared_tags).values("content_object_id")
+    shared = (
+        TaggedArticle.objects.filter(content_object_id=OuterRef("pk"), tag_id__in=shared_tags)
+        .order_by()
+        .values("content_object_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     return list(
         Article.objects.live()
         .exclude(pk=article.pk)
         .filter(published_at__gte=when - RELATED_WINDOW, published_at__lte=when + RELATED_WINDOW)
-        .filter(Q(taggedarticle__tag_id__in=shared_tags) | Q(section_id=article.section_id))
-        .annotate(shared=Count("taggedarticle", filter=Q(taggedarticle__tag_id__in=shared_tags)))
+        .filter(
+            Q(pk__in=tagged)
+            | Q(
+                section_id=article.section_id,
+                published_at__gte=when - SECTION_RELATED_WINDOW,
+                published_at__lte=when + SECTION_RELATED_WINDOW,
+            )
+        )
+        .annotate(shared=Coalesce(Subquery(shared), 0))
         .select_related("section", "lead_image")
         .only(*LIST_FIELDS)
         .order_by("-shared", "-published_at", "-id")[:limit]
     )
+
+
+class CappedPaginator(Paginator):
+    """Counts at most MAX_PAGES pages of results: counting every live article on each list
+    page would read the whole archive. Deeper pages are reached through search, tags and
+    the sitemaps."""
+
+    max_pages = 250
+
+    @cached_property
+    def count(self):
+        cap = self.per_page * self.max_pages
+        return self.object_list[:cap].count()
+
+    @property
+    def capped(self):
+        return self.count >= self.per_page * self.max_pages
 
 
 @method_decorator(public_page, name="dispatch")
@@ -129,6 +170,7 @@ class ArticleListView(ListView):
     """The one small mixin behind every reader list: paginated, live, cached."""
 
     paginate_by = 20
+    paginator_class = CappedPaginator
 
 
 class HomeView(ArticleListView):
@@ -145,12 +187,45 @@ class HomeView(ArticleListView):
 
 
 def front_page():
-    """The lead story (the newest featured one, else the newest) and the latest stories of
-    each section: three queries however many sections there are."""
-    lead = live_cards().order_by("-featured", "-published_at", "-id").first()
-    ranked = (
+    """The lead story and the latest stories of each section, in four queries however many
+    sections and articles there are. Every step reads an index and a few rows, so the front
+    page stays cheap on an archive of millions."""
+    candidates = list(
         Article.objects.live()
-        .exclude(pk=getattr(lead, "pk", None))
+        .order_by("-published_at", "-id")
+        .values_list("pk", "featured")[:LEAD_CANDIDATES]
+    )
+    # The lead: the newest featured story among the latest, else the newest story.
+    lead_pk = next((pk for pk, featured in candidates if featured), None)
+    if lead_pk is None and candidates:
+        lead_pk = candidates[0][0]
+    ids = [lead_pk, *section_story_ids(exclude=lead_pk)] if lead_pk else []
+    stories = {
+        story.pk: story
+        for story in article_cards(Article.objects.filter(pk__in=ids)).order_by(
+            "-published_at", "-id"
+        )
+    }
+    lead = stories.pop(lead_pk, None)
+    by_section = {}
+    for story in stories.values():
+        by_section.setdefault(story.section_id, (story.section, []))[1].append(story)
+    ordered = sorted(by_section.values(), key=lambda item: (item[0].position, item[0].name))
+    return {"lead": lead, "sections_front": ordered, "website_json_ld": seo.website()}
+
+
+def section_story_ids(exclude):
+    """Ids of the newest SECTION_STORIES live stories of every section, in one query."""
+    live = Article.objects.live().exclude(pk=exclude)
+    if connection.vendor == "postgresql":
+        # One index-backed LIMIT subquery per section instead of ranking the archive.
+        newest = live.filter(section=OuterRef("pk")).order_by("-published_at", "-id")
+        rows = Section.objects.annotate(
+            top=ArraySubquery(newest.values("pk")[:SECTION_STORIES])
+        ).values_list("top", flat=True)
+        return [pk for top in rows for pk in top]
+    ranked = (
+        live.filter(section__isnull=False)
         .annotate(
             row=Window(
                 RowNumber(),
@@ -160,15 +235,7 @@ def front_page():
         )
         .filter(row__lte=SECTION_STORIES)
     )
-    stories = list(article_cards(ranked).order_by("section__position", "section__name", "row"))
-    by_section = []
-    for story in stories:
-        if story.section_id is None:
-            continue
-        if not by_section or by_section[-1][0].pk != story.section_id:
-            by_section.append((story.section, []))
-        by_section[-1][1].append(story)
-    return {"lead": lead, "sections_front": by_section, "website_json_ld": seo.website()}
+    return list(ranked.values_list("pk", flat=True))
 
 
 class SectionView(ArticleListView):
@@ -215,6 +282,12 @@ class SearchView(ArticleListView):
             # The fallback cuts its snippets from the body, in Python.
             results = results.only(*LIST_FIELDS, "body")
         return results
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        # Search ranks at most SEARCH_CANDIDATES stories; say "more than" beyond that.
+        paginator.max_pages = max(1, settings.SEARCH_CANDIDATES // self.paginate_by)
+        return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)

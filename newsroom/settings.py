@@ -354,5 +354,7 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 PAGE_BROWSER_SECONDS = env_int("PAGE_BROWSER_SECONDS", 60)
 # PostgreSQL text search configuration; after changing it run rebuild_search_index.
 SEARCH_CONFIG = env.get("SEARCH_CONFIG", "english")
+# Search ranks at most this many of the newest matches (a common word matches thousands).
+SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 1000)
 FEED_ITEMS = env_int("FEED_ITEMS", 30)
 NEWS_SITEMAP_DAYS = 2

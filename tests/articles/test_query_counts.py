@@ -24,9 +24,12 @@ from tests.factories import (
 MAX_QUERIES = 12
 
 
-def build_site(*, articles, authors_per_article, tags_per_article, comments):
+def build_site(*, articles, sections, authors_per_article, tags_per_article, comments):
     now = timezone.now()
-    sections = [SectionFactory(name=f"Section {n}", slug=f"sec-{n}") for n in range(3)]
+    sections = [
+        SectionFactory(name=f"Section {n}", slug=f"sec-{n}", position=sections - n)
+        for n in range(sections)
+    ]
     authors = [AuthorFactory(slug=f"writer-{n}") for n in range(max(authors_per_article, 1))]
     image = ImageFactory()
     tags = [f"topic-{n}" for n in range(tags_per_article)]
@@ -36,7 +39,7 @@ def build_site(*, articles, authors_per_article, tags_per_article, comments):
             ArticleFactory(
                 slug=f"story-{n}",
                 headline=f"Story {n} about otters",
-                section=sections[n % 3],
+                section=sections[n % len(sections)],
                 authors=authors[:authors_per_article],
                 tags=tags,
                 lead_image=image,
@@ -64,8 +67,20 @@ def build_site(*, articles, authors_per_article, tags_per_article, comments):
 
 # One comment, not none: with no comments at all the comments section skips its replies
 # lookup, one query fewer, which is no growth.
-SMALL = {"articles": 22, "authors_per_article": 1, "tags_per_article": 0, "comments": 1}
-LARGE = {"articles": 45, "authors_per_article": 10, "tags_per_article": 30, "comments": 500}
+SMALL = {
+    "articles": 22,
+    "sections": 2,
+    "authors_per_article": 1,
+    "tags_per_article": 0,
+    "comments": 1,
+}
+LARGE = {
+    "articles": 45,
+    "sections": 6,
+    "authors_per_article": 10,
+    "tags_per_article": 30,
+    "comments": 500,
+}
 
 
 def paths(main):
