@@ -290,3 +290,9 @@ def test_pages_load_no_external_resources(client, site):
     html = client.get(site["lead"].get_absolute_url()).content.decode()
     for marker in ('src="http', 'href="//', 'src="//', "fonts.googleapis"):
         assert marker not in html
+
+
+def test_pages_link_the_print_stylesheet_and_the_latest_feed(client, site):
+    html = client.get(site["lead"].get_absolute_url()).content.decode()
+    assert 'href="/static/css/print.css" media="print"' in html
+    assert 'type="application/rss+xml"' in html
