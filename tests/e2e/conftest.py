@@ -28,11 +28,27 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def pytest_collection_modifyitems(items):
-    # Browser tests flush the database; serialized_rollback puts back what the data
-    # migrations made (the role groups), so tests that run later still find them.
     for item in items:
         if "e2e" in item.keywords:
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture
+def roles(transactional_db):
+    """The Reporter/Editor/Moderator groups as newsroom/roles.py defines them. A
+    transactional test starts from a flushed database, without the data migration's rows."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    from newsroom.roles import ROLE_PERMISSIONS
+
+    for name, permissions in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        match = Q(pk__in=[])
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            match |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(match))
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from tests.factories import SectionFactory, UserFactory
 pytestmark = pytest.mark.e2e
 
 
-def test_reporter_writes_and_submits_then_editor_schedules(page, artifacts):
+def test_reporter_writes_and_submits_then_editor_schedules(page, artifacts, roles):
     UserFactory(username="reporter", groups=["Reporter"])
     UserFactory(username="editor", groups=["Editor"])
     SectionFactory(name="News", slug="news")
