@@ -225,8 +225,10 @@ class Command(BaseCommand):
             live = self.make_articles(options, sections, authors, tags, images)
             self.make_comments(options, live)
             self.reset_sequences()
-        self.analyze()
         self.reindex_search()
+        # After the search data: statistics taken while the vectors were still empty make
+        # the planner expect one match for every word and pick bad plans for common ones.
+        self.analyze()
         from newsroom.caching import content_changed
 
         content_changed()
