@@ -113,6 +113,18 @@ class ImageAdmin(admin.ModelAdmin):
         if not change:
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)
+        if change:
+            # New crops or text on a picture that live articles show.
+            live = list(
+                Article.objects.live().filter(lead_image=obj).values_list("pk", "section_id")
+            )
+            if live:
+                from newsroom.caching import content_changed
+
+                content_changed(
+                    article_ids=[pk for pk, _section in live],
+                    section_ids=sorted({section for _pk, section in live if section}),
+                )
 
 
 class BylineInline(admin.TabularInline):

@@ -222,3 +222,23 @@ def test_rebuild_renditions_remakes_stale_ones_and_skips_current(capsys):
     assert set(image.renditions) == {"w320", "16x9", "4x3", "1x1"}
     current.refresh_from_db()
     assert images.renditions_current(current)
+
+
+def test_editing_a_live_articles_picture_invalidates_the_page_cache(client, editor):
+    from django.urls import reverse
+
+    from newsroom import caching
+    from tests.factories import ArticleFactory, ImageFactory
+
+    image = ImageFactory()
+    ArticleFactory(lead_image=image)
+    client.force_login(editor)
+    before = caching.site_version()
+    response = client.post(
+        reverse("admin:articles_image_change", args=[image.pk]),
+        {"alt_text": "A new description", "focal_x": "0.2", "focal_y": "0.3"},
+    )
+    assert response.status_code == 302
+    image.refresh_from_db()
+    assert (image.alt_text, image.focal_x) == ("A new description", 0.2)
+    assert caching.site_version() != before
