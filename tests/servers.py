@@ -366,6 +366,7 @@ def app_environment(env):
             "TEST_DATABASE_NAME",
             "PYTEST_CURRENT_TEST",
             "PYTEST_XDIST_WORKER",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
     }
     return {**inherited, **APP_BASE_ENV, **{k: str(v) for k, v in env.items()}}

@@ -33,3 +33,9 @@ def private_redis():
     server = RedisServer().start()
     yield server
     server.cleanup()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Lockout tests log in dozens of times; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -103,7 +103,14 @@ def test_login_cookies_are_secure_httponly_and_samesite(client, superuser):
 
 
 def run_manage(*args, env):
-    drop = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "SECURE_SSL_REDIRECT", "ALLOWED_HOSTS"}
+    drop = {
+        "SECRET_KEY",
+        "DEBUG",
+        "DATABASE_URL",
+        "SECURE_SSL_REDIRECT",
+        "ALLOWED_HOSTS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by browser tests; check --deploy rejects it
+    }
     base = {k: v for k, v in os.environ.items() if k not in drop}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
