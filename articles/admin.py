@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from . import preview, revisions, workflow
@@ -28,6 +29,7 @@ from .models import (
     SlugRedirect,
     TaggedArticle,
 )
+from .richtext import sanitize_body
 
 
 def short_datetime(value):
@@ -357,8 +359,33 @@ class ArticleAdmin(admin.ModelAdmin):
             "<span data-word-count>{} words, about {} min to read</span>", words, minutes
         )
 
+    @admin.display(description="Body")
+    def body_preview(self, obj):
+        # Sanitised again on display, for rows written without save() (bulk imports).
+        return format_html(
+            '<div class="desk-body-preview">{}</div>', mark_safe(sanitize_body(obj.body))
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only: show the story as text, not its HTML source.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "body_preview" if field == "body" else field for field in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
     def get_readonly_fields(self, request, obj=None):
-        fields = ["desk_status_text", "length", "status"]
+        fields = ["desk_status_text", "length", "status", "body_preview"]
         if not workflow.can_publish(request.user):
             # Reporters never set when (or whether) an article goes out.
             fields += ["published_at", "featured"]

@@ -340,3 +340,11 @@ def test_version_check_waits_for_a_save_in_progress_and_then_refuses(editor):
     assert outcome["valid"] is False
     assert "while you were editing" in " ".join(outcome["errors"])
     assert Article.objects.get(pk=article.pk).headline == "First"
+
+
+def test_read_only_view_shows_the_body_as_text_not_html_source(client, reporter):
+    article = ArticleFactory(body="<p>Readable <strong>story</strong></p>")
+    client.force_login(reporter)
+    html = client.get(change_url(article)).content.decode()
+    assert '<div class="desk-body-preview"><p>Readable <strong>story</strong></p></div>' in html
+    assert "&lt;p&gt;Readable" not in html
