@@ -285,6 +285,10 @@ class ArticleAdmin(admin.ModelAdmin):
         css = {"all": ["css/admin-desk.css"]}
         js = ["js/admin-article.js"]
 
+    def view_on_site(self, obj):
+        # Only a live article has a public page; the others have "Preview".
+        return obj.get_absolute_url() if obj.is_live else None
+
     # -- Change list --------------------------------------------------------
 
     def get_queryset(self, request):

@@ -63,3 +63,31 @@ def test_reporter_writes_and_submits_then_editor_schedules(page, artifacts, role
     badge = page.locator("tr", has_text="Harbour wall").locator(".desk-badge")
     assert badge.inner_text().startswith("Scheduled for")
     page.screenshot(path=str(artifacts / "editor-change-list.png"), full_page=True)
+
+
+def test_editor_publishes_after_confirming_and_readers_see_it(page, artifacts, roles):
+    from tests.factories import ArticleFactory
+
+    UserFactory(username="editor", groups=["Editor"])
+    article = ArticleFactory(review=True, headline="Library opens on Sundays")
+    login(page, "editor")
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+
+    # Dismissing the confirmation publishes nothing.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("button[name=_workflow][value=publish]")
+    assert page.url.endswith(f"/admin/articles/article/{article.pk}/change/")
+    article.refresh_from_db()
+    assert article.status == Article.Status.REVIEW
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button[name=_workflow][value=publish]")
+    page.wait_for_url("**/admin/articles/article/")
+    assert "is live" in page.locator(".messagelist").inner_text()
+    article.refresh_from_db()
+    assert article.is_live
+
+    logout(page)
+    response = page.goto(article.get_absolute_url())
+    assert response.status == 200
+    assert page.locator("h1").inner_text() == "Library opens on Sundays"
