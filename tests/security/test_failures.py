@@ -225,3 +225,25 @@ def test_the_outage_page_renders_without_a_database_connection():
         check=False,
     )
     assert result.stdout.split()[-2:] == ["503", "True"], result.stdout + result.stderr
+
+
+def test_cached_pages_keep_serving_readers_while_postgres_is_down(pg_stack):
+    """With the shared page cache on, pages readers already fetched stay up during a
+    database outage; pages that need the database answer the 503 page."""
+    pg = pg_stack["pg"]
+    env = {**pg_stack["env"], "PAGE_CACHE_SECONDS": "300", "REDIS_URL": pg_stack["redis"].url(3)}
+    with AppServer(env, workers=1, threads=2) as app:
+        reader = Browser(app.url())
+        for path in ["/", pg_stack["article_url"]]:
+            assert reader.get(path).status == 200
+            assert reader.get(path).status == 200  # now from the cache
+        pg.stop()
+        try:
+            for path in ["/", pg_stack["article_url"]]:
+                page = reader.get(path)
+                assert page.status == 200, (path, page.status)
+                assert "Harbour bridge reopens" in page.text
+            assert reader.get("/search/?q=uncached-words").status == 503
+        finally:
+            pg.start()
+        assert wait_for(lambda: reader.get("/healthz").status == 200)
