@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django_prose_editor.widgets import AdminProseEditorWidget
@@ -77,12 +78,10 @@ class ArticleAdminForm(forms.ModelForm):
         if not self.instance.pk:
             return
         loaded = self.cleaned_data.get("loaded_version")
-        current = (
-            Article.objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
+        rows = Article.objects.filter(pk=self.instance.pk)
+        if transaction.get_connection(rows.db).in_atomic_block:
+            rows = rows.select_for_update()
+        current = rows.values_list("version", flat=True).first()
         if loaded is None or current is None or loaded == current:
             return
         latest = (
