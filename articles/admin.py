@@ -5,7 +5,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
+from taggit.models import Tag
 
 from . import preview, revisions, workflow
 from .forms import WORKFLOW_ACTIONS, ArticleAdminForm, ImageAdminForm
@@ -283,7 +284,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/admin-desk.css"]}
-        js = ["js/admin-article.js"]
+        js = ["js/admin-article.js", "js/admin-tags.js"]
 
     def view_on_site(self, obj):
         # Only a live article has a public page; the others have "Preview".
@@ -503,6 +504,11 @@ class ArticleAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path(
+                "tags/suggest/",
+                wrap(self.tag_suggest_view),
+                name="articles_article_tag_suggest",
+            ),
+            path(
                 "<path:object_id>/revisions/",
                 wrap(self.revisions_view),
                 name="articles_article_revisions",
@@ -524,6 +530,20 @@ class ArticleAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def tag_suggest_view(self, request):
+        """Existing tags starting with what the editor typed, so the desk reuses them."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        typed = request.GET.get("q", "").strip()
+        names = []
+        if len(typed) >= 2:
+            names = list(
+                Tag.objects.filter(name__istartswith=typed)
+                .order_by("name")
+                .values_list("name", flat=True)[:12]
+            )
+        return JsonResponse({"tags": names})
 
     def _viewable(self, request, object_id):
         article = get_object_or_404(Article, pk=unquote(object_id))

@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django_prose_editor.widgets import AdminProseEditorWidget
@@ -60,6 +61,17 @@ class ArticleAdminForm(forms.ModelForm):
                 "Headings, bold, italic, links, lists and quotes. Pasted formatting "
                 "and anything unsafe is removed when you save."
             )
+        if "tags" in self.fields:
+            self.fields["tags"].widget.attrs.update(
+                {
+                    "data-suggest-url": reverse("admin:articles_article_tag_suggest"),
+                    "autocomplete": "off",
+                    "size": 60,
+                }
+            )
+            self.fields[
+                "tags"
+            ].help_text = "Separate tags with commas; existing tags are suggested as you type."
         if "published_at" in self.fields:
             self.fields["published_at"].help_text = (
                 "Set a future time and press “Schedule” to publish at that moment "

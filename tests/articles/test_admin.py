@@ -348,3 +348,15 @@ def test_read_only_view_shows_the_body_as_text_not_html_source(client, reporter)
     html = client.get(change_url(article)).content.decode()
     assert '<div class="desk-body-preview"><p>Readable <strong>story</strong></p></div>' in html
     assert "&lt;p&gt;Readable" not in html
+
+
+def test_tag_suggestions_for_the_desk_only(client, editor, moderator):
+    ArticleFactory(tags=["Council", "Courts", "Transport"])
+    url = reverse("admin:articles_article_tag_suggest")
+    client.force_login(editor)
+    assert client.get(url, {"q": "co"}).json() == {"tags": ["Council", "Courts"]}
+    assert client.get(url, {"q": "c"}).json() == {"tags": []}
+    html = client.get(add_url()).content.decode()
+    assert f'data-suggest-url="{url}"' in html
+    client.force_login(moderator)
+    assert client.get(url, {"q": "co"}).status_code == 403
