@@ -242,3 +242,33 @@ def test_editing_a_live_articles_picture_invalidates_the_page_cache(client, edit
     image.refresh_from_db()
     assert (image.alt_text, image.focal_x) == ("A new description", 0.2)
     assert caching.site_version() != before
+
+
+def test_rebuild_renditions_resumes_after_an_interruption(capsys, monkeypatch):
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    made = [
+        Image.objects.create(file=ContentFile(png_bytes(400, 300), name=f"{n}.png"), alt_text="x")
+        for n in range(3)
+    ]
+    Image.objects.update(renditions={})
+    real = Image.refresh_renditions
+    calls = []
+
+    def interrupted_on_the_second(self):
+        calls.append(self.pk)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # what Ctrl-C does in the middle of a run
+        real(self)
+
+    monkeypatch.setattr(Image, "refresh_renditions", interrupted_on_the_second)
+    call_command("rebuild_renditions")
+    assert "Interrupted" in capsys.readouterr().out
+    monkeypatch.setattr(Image, "refresh_renditions", real)
+
+    call_command("rebuild_renditions")
+    assert "remade for 2 images; 1 already current" in capsys.readouterr().out
+    for image in made:
+        image.refresh_from_db()
+        assert images.renditions_current(image)
