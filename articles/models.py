@@ -123,7 +123,10 @@ class Image(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._rendered_from = instance._rendition_source()
+        # Only when the fields are loaded: touching a deferred one would query again
+        # (and recurse through from_db).
+        if {"file", "focal_x", "focal_y"} <= set(field_names):
+            instance._rendered_from = instance._rendition_source()
         return instance
 
     def _rendition_source(self):
