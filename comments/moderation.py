@@ -103,6 +103,29 @@ def rate_limited(ip_hash):
     return None
 
 
+def _report_key(ip_hash):
+    hour = int(timezone.now().timestamp() // 3600)
+    return f"comments:rate:reports:{ip_hash}:{hour}"
+
+
+def reports_limited(ip_hash):
+    """Reports share the hourly cap of posts (counted apart), so one address
+    cannot flood the moderators' inbox or pull every comment off the page."""
+    hourly = settings.COMMENTS_RATE_LIMIT_HOURLY
+    if hourly and (cache.get(_report_key(ip_hash)) or 0) >= hourly:
+        return f"You have sent {hourly} reports in the last hour. Please try again later."
+    return None
+
+
+def record_report(ip_hash):
+    key = _report_key(ip_hash)
+    cache.add(key, 0, timeout=3600)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+
+
 def record_post(ip_hash):
     short_key, hour_key = _rate_keys(ip_hash)
     if settings.COMMENTS_RATE_LIMIT_INTERVAL:

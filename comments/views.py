@@ -177,6 +177,10 @@ def flag_comment(request, comment_id):
     title = "Report a comment"
     if request.method == "GET":
         return _respond(request, "comments/flag.html", context, title=title)
+    ip_hash = moderation.address_hash(request)
+    limited = moderation.reports_limited(ip_hash)
+    if limited:
+        return _message(request, comment.article, limited, 429)
     if not form.is_valid():
         return _respond(request, "comments/flag.html", context, title=title, status=400)
     who = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_ip(request)}"
@@ -188,6 +192,7 @@ def flag_comment(request, comment_id):
         )
     except AlreadyReported as exc:
         return _message(request, comment.article, str(exc), 409)
+    moderation.record_report(ip_hash)
     return _message(
         request,
         comment.article,

@@ -122,3 +122,25 @@ def test_queue_alert_is_sent_after_a_post_commits(
         post_comment(client, article)
     assert callbacks
     assert len(mail.outbox) == 1
+
+
+def test_reports_from_one_address_are_capped(client, settings):
+    settings.COMMENTS_RATE_LIMIT_HOURLY = 2
+    comments = CommentFactory.create_batch(3)
+    assert report(client, comments[0]).status_code == 200
+    assert report(client, comments[1]).status_code == 200
+    response = report(client, comments[2])
+    assert response.status_code == 429
+    assert "reports in the last hour" in response.content.decode()
+    assert CommentFlag.objects.count() == 2
+
+
+def test_comments_on_a_closed_article_can_still_be_reported(client):
+    from tests.factories import ArticleFactory
+
+    article = ArticleFactory(comments_enabled=False)
+    comment = CommentFactory(article=article)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert reverse("comments:flag", args=[comment.pk]) in html
+    assert f"?parent={comment.pk}" not in html
+    assert report(client, comment).status_code == 200
