@@ -272,6 +272,8 @@ class Article(models.Model):
             models.Index(fields=["status", "-published_at"], name="article_status_pub"),
             models.Index(fields=["section", "status", "-published_at"], name="article_section_pub"),
             models.Index(fields=["-updated_at"], name="article_updated"),
+            # The desk's date drill-down and "Published" sorting over every status.
+            models.Index(fields=["-published_at"], name="article_published"),
         ]
 
     def __str__(self):
