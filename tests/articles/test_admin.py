@@ -360,3 +360,29 @@ def test_tag_suggestions_for_the_desk_only(client, editor, moderator):
     assert f'data-suggest-url="{url}"' in html
     client.force_login(moderator)
     assert client.get(url, {"q": "co"}).status_code == 403
+
+
+@pytest.mark.postgres
+def test_admin_search_uses_the_stored_search_vector_on_postgresql(client, editor):
+    ArticleFactory(draft=True, headline="Plain title", body="<p>The zeppelins landed.</p>")
+    ArticleFactory(headline="Other title")
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(CHANGELIST, {"q": "zeppelin"})
+    assert [a.headline for a in response.context["cl"].result_list] == ["Plain title"]
+    assert any("search_vector @@" in q["sql"] for q in queries.captured_queries)
+
+
+def test_date_drill_down_lists_the_years_between_first_and_last(client, editor):
+    oldest = timezone.now() - datetime.timedelta(days=800)
+    ArticleFactory(published_at=oldest)
+    ArticleFactory()
+    client.force_login(editor)
+    html = client.get(CHANGELIST).content.decode()
+    this_year = timezone.localtime().year
+    years = range(timezone.localtime(oldest).year, this_year + 1)
+    assert len(years) >= 3  # including a year with no article: the range is listed whole
+    for year in years:
+        assert f"published_at__year={year}" in html
+    html = client.get(CHANGELIST, {"published_at__year": this_year}).content.decode()
+    assert "All dates" in html
