@@ -10,6 +10,7 @@ The per-address rate limit runs before all of this, in the posting view, because
 its answer is a 429 to the reader rather than a status on a comment.
 """
 
+import contextlib
 import dataclasses
 import datetime
 import difflib
@@ -82,25 +83,72 @@ def _rate_keys(ip_hash):
     return f"comments:rate:short:{ip_hash}", f"comments:rate:hour:{ip_hash}:{hour}"
 
 
-def rate_limited(ip_hash):
-    """The message for a reader who is posting too often, or None."""
+def _count_up(key, timeout=3600):
+    """Raise a shared counter atomically (Redis INCR) and return the new value."""
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1
+
+
+def _count_down(key):
+    with contextlib.suppress(ValueError):  # the window ended meanwhile
+        cache.decr(key)
+
+
+@dataclasses.dataclass
+class Slot:
+    """A place taken in the rate limit for one post; given back when the post
+    is not stored (form errors, a closed article), so mistakes do not count."""
+
+    short_key: str = ""
+    stamp: float = 0.0
+    hour_key: str = ""
+
+    def release(self):
+        if self.short_key and cache.get(self.short_key) == self.stamp:
+            cache.delete(self.short_key)
+        if self.hour_key:
+            _count_down(self.hour_key)
+        self.short_key = self.hour_key = ""
+
+
+class RateLimited(Exception):
+    pass
+
+
+def take_slot(ip_hash):
+    """Take this address's place for one post, or raise RateLimited with the
+    message for the reader. Both checks are atomic in the shared cache (add
+    and incr), so a burst of simultaneous posts cannot all slip through."""
     short_key, hour_key = _rate_keys(ip_hash)
+    slot = Slot()
     interval = settings.COMMENTS_RATE_LIMIT_INTERVAL
-    # The key holds the time of the last post; its expiry only tidies the cache,
-    # so the limit follows the application's clock, not the cache server's.
-    last = cache.get(short_key)
-    if interval and last is not None and timezone.now().timestamp() - last < interval:
-        return (
-            f"You are posting too quickly. Please wait {interval} seconds between comments "
-            "and try again; your text is kept below."
-        )
+    if interval:
+        now = timezone.now().timestamp()
+        if not cache.add(short_key, now, timeout=interval):
+            # The stored time decides, so the limit follows the application's
+            # clock rather than the cache server's expiry.
+            last = cache.get(short_key)
+            if last is not None and now - last < interval:
+                raise RateLimited(
+                    f"You are posting too quickly. Please wait {interval} seconds between "
+                    "comments and try again; your text is kept below."
+                )
+            cache.set(short_key, now, timeout=interval)
+        slot.short_key, slot.stamp = short_key, now
     hourly = settings.COMMENTS_RATE_LIMIT_HOURLY
-    if hourly and (cache.get(hour_key) or 0) >= hourly:
-        return (
-            f"You have posted {hourly} comments in the last hour, the most we accept. "
-            "Please try again later; your text is kept below."
-        )
-    return None
+    if hourly:
+        slot.hour_key = hour_key
+        if _count_up(hour_key) > hourly:
+            slot.release()
+            raise RateLimited(
+                f"You have posted {hourly} comments in the last hour, the most we accept. "
+                "Please try again later; your text is kept below."
+            )
+    return slot
 
 
 def _report_key(ip_hash):
@@ -108,35 +156,19 @@ def _report_key(ip_hash):
     return f"comments:rate:reports:{ip_hash}:{hour}"
 
 
-def reports_limited(ip_hash):
+def take_report_slot(ip_hash):
     """Reports share the hourly cap of posts (counted apart), so one address
     cannot flood the moderators' inbox or pull every comment off the page."""
     hourly = settings.COMMENTS_RATE_LIMIT_HOURLY
-    if hourly and (cache.get(_report_key(ip_hash)) or 0) >= hourly:
-        return f"You have sent {hourly} reports in the last hour. Please try again later."
-    return None
-
-
-def record_report(ip_hash):
-    key = _report_key(ip_hash)
-    cache.add(key, 0, timeout=3600)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-
-
-def record_post(ip_hash):
-    short_key, hour_key = _rate_keys(ip_hash)
-    if settings.COMMENTS_RATE_LIMIT_INTERVAL:
-        cache.set(
-            short_key, timezone.now().timestamp(), timeout=settings.COMMENTS_RATE_LIMIT_INTERVAL
-        )
-    cache.add(hour_key, 0, timeout=3600)
-    try:
-        cache.incr(hour_key)
-    except ValueError:
-        cache.set(hour_key, 1, timeout=3600)
+    slot = Slot()
+    if hourly:
+        slot.hour_key = _report_key(ip_hash)
+        if _count_up(slot.hour_key) > hourly:
+            slot.release()
+            raise RateLimited(
+                f"You have sent {hourly} reports in the last hour. Please try again later."
+            )
+    return slot
 
 
 # Signed form timestamp ----------------------------------------------------------

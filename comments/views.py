@@ -94,17 +94,29 @@ def post_comment(request, article_id):
         return _message(request, None, NOT_LIVE, 404)
     form = CommentForm(request.POST, article=article, user=request.user)
     ip_hash = moderation.address_hash(request)
-    limited = moderation.rate_limited(ip_hash)
-    if limited:
+    try:
+        slot = moderation.take_slot(ip_hash)
+    except moderation.RateLimited as exc:
         form.is_valid()
-        return _form_response(request, article, form, message=limited, status=429)
+        return _form_response(request, article, form, message=str(exc), status=429)
+    stored = False
+    try:
+        response, stored = _store_comment(request, article, form, ip_hash)
+    finally:
+        if not stored:
+            slot.release()
+    return response
+
+
+def _store_comment(request, article, form, ip_hash):
+    """(response, whether a comment was stored) for a post within the rate limit."""
     closed = closed_reason(article)
     if closed:
-        return _message(request, article, closed, 403)
+        return _message(request, article, closed, 403), False
     if not form.is_valid():
         return _form_response(
             request, article, form, message="Please correct the errors below.", status=400
-        )
+        ), False
     data = form.cleaned_data
     try:
         form_age = moderation.form_age(data["token"], article.pk)
@@ -117,7 +129,7 @@ def post_comment(request, article_id):
             form,
             message="The form had been open too long. Your text is kept: please post again.",
             status=400,
-        )
+        ), False
     user = request.user if request.user.is_authenticated else None
     submission = moderation.Submission(
         article=article,
@@ -146,13 +158,13 @@ def post_comment(request, article_id):
     with transaction.atomic():
         comment.record_posted()
         transaction.on_commit(check_queue, robust=True)
-    moderation.record_post(ip_hash)
-    return _respond(
+    response = _respond(
         request,
         "comments/posted.html",
         {"article": article, "comment": comment},
         title="Thank you for your comment",
     )
+    return response, True
 
 
 def _reportable(comment_id):
@@ -177,11 +189,12 @@ def flag_comment(request, comment_id):
     title = "Report a comment"
     if request.method == "GET":
         return _respond(request, "comments/flag.html", context, title=title)
-    ip_hash = moderation.address_hash(request)
-    limited = moderation.reports_limited(ip_hash)
-    if limited:
-        return _message(request, comment.article, limited, 429)
+    try:
+        slot = moderation.take_report_slot(moderation.address_hash(request))
+    except moderation.RateLimited as exc:
+        return _message(request, comment.article, str(exc), 429)
     if not form.is_valid():
+        slot.release()
         return _respond(request, "comments/flag.html", context, title=title, status=400)
     who = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_ip(request)}"
     try:
@@ -191,8 +204,8 @@ def flag_comment(request, comment_id):
             reporter=request.user,
         )
     except AlreadyReported as exc:
+        slot.release()
         return _message(request, comment.article, str(exc), 409)
-    moderation.record_report(ip_hash)
     return _message(
         request,
         comment.article,

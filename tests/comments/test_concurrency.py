@@ -46,3 +46,38 @@ def test_simultaneous_decisions_on_one_comment():
     assert comment.events.count() == 1
     event = comment.events.get()
     assert event.to_status == comment.status
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_from_one_address_stays_within_the_hourly_limit(settings):
+    """Posts from one address at the same instant: the limit is taken atomically
+    in the shared cache, so no more than the cap are stored."""
+    from django.test import Client
+
+    from tests.comments.conftest import post_comment
+    from tests.factories import ArticleFactory
+
+    settings.COMMENTS_RATE_LIMIT_INTERVAL = 0
+    settings.COMMENTS_RATE_LIMIT_HOURLY = 3
+    article = ArticleFactory()
+    barrier = threading.Barrier(8)
+    statuses = []
+
+    def post(number):
+        client = Client()
+        barrier.wait()
+        try:
+            response = post_comment(client, article, body=f"Burst number {number} " * 2)
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = Comment.objects.filter(article=article).count()
+    assert stored == statuses.count(200) == 3
+    assert statuses.count(429) == 5

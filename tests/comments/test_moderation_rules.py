@@ -409,3 +409,12 @@ def test_duplicate_is_found_by_email_from_another_address(client, article, setti
     assert first.email == "ada@example.org"
     assert second.status == "rejected"
     assert f"#{first.pk}" in second.moderation_reason
+
+
+def test_form_errors_do_not_use_up_the_rate_limit(client, article, settings):
+    settings.COMMENTS_RATE_LIMIT_INTERVAL = 30
+    settings.COMMENTS_RATE_LIMIT_HOURLY = 1
+    assert post_comment(client, article, email="broken").status_code == 400
+    assert post_comment(client, article, email="broken").status_code == 400
+    assert post_comment(client, article).status_code == 200
+    assert post_comment(client, article, body="Again").status_code == 429
