@@ -34,35 +34,38 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-@pytest.fixture
-def page(live_server, monkeypatch):
+@pytest.fixture(scope="module")
+def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt install chromium)")
-    # Playwright's sync API runs an event loop; the test's own ORM calls are safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # Playwright's sync API runs an event loop; the tests' own ORM calls are safe.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1300, "height": 900}
-        )
-        context.add_init_script(LISTEN)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.problems = []
-        page.on(
-            "console",
-            lambda m: (
-                page.problems.append(f"console: {m.text}")
-                if m.type == "error"
-                and ("Content Security Policy" in m.text or "Refused" in m.text)
-                else None
-            ),
-        )
-        page.on("pageerror", lambda error: page.problems.append(f"JavaScript error: {error}"))
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1300, "height": 900})
+    context.add_init_script(LISTEN)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.problems = []
+    page.on(
+        "console",
+        lambda m: (
+            page.problems.append(f"console: {m.text}")
+            if m.type == "error" and ("Content Security Policy" in m.text or "Refused" in m.text)
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: page.problems.append(f"JavaScript error: {error}"))
+    yield page
+    context.close()
 
 
 def visit(page, path):
