@@ -544,8 +544,13 @@ def verdicts(results):
             checks.append((f"{name} at 100k vs 1k (p50 ratio) <= 1.2", big / little, 1.2, "<="))
     memory = results.get("memory")
     if memory:
-        checks.append(("worker RSS after 10k+ requests < 150 MB", memory["max_rss_mb"], 150, "<"))
-        checks.append(("worker RSS growth 10k -> 20k <= 3 MB", memory["growth_mb"], 3, "<="))
+        n, total = memory["requests"], memory["requests_total"]
+        checks.append(
+            (f"worker RSS after {total:,} requests < 150 MB", memory["max_rss_mb"], 150, "<")
+        )
+        checks.append(
+            (f"worker RSS growth {n:,} -> {total:,} <= 3 MB", memory["growth_mb"], 3, "<=")
+        )
     out = []
     for label, value, limit, op in checks:
         if value is None:
