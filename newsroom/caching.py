@@ -16,6 +16,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 
@@ -33,13 +34,22 @@ def site_version():
     return version
 
 
-def content_changed(*, article_ids=(), section_ids=(), tag_slugs=()):
-    """Invalidate cached public pages after a change. The arguments name what changed,
-    for finer-grained purging (CDN surrogate keys); every page is invalidated."""
+def _bump_version():
     try:
         cache.incr(SITE_VERSION_KEY)
     except ValueError:
         cache.add(SITE_VERSION_KEY, 2, timeout=None)
+
+
+def content_changed(*, article_ids=(), section_ids=(), tag_slugs=()):
+    """Invalidate cached public pages after a change. The arguments name what changed,
+    for finer-grained purging (CDN surrogate keys); every page is invalidated.
+
+    The version is bumped now and again once the transaction commits: a reader who
+    renders between the two still sees the old rows, and would otherwise keep them
+    in the cache under the new version."""
+    _bump_version()
+    transaction.on_commit(_bump_version)
     from . import cdn  # the CDN purge hook (newsroom/cdn.py); a no-op unless configured
 
     cdn.purge_after_commit(article_ids=article_ids, section_ids=section_ids, tag_slugs=tag_slugs)

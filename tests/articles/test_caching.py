@@ -91,6 +91,21 @@ def test_content_changed_invalidates_every_cached_page(client, article):
     assert b"Renamed heron sighting" in client.get("/").content
 
 
+def test_page_rendered_before_the_commit_does_not_survive_it(
+    client, article, django_capture_on_commit_callbacks
+):
+    url = article.get_absolute_url()
+    with django_capture_on_commit_callbacks(execute=True):
+        content_changed(article_ids=[article.pk])
+        # Another process renders now: the change is not committed, so it sees the old
+        # headline and caches it under the version content_changed() just set.
+        assert b"Cached heron sighting" in client.get(url).content
+        type(article).objects.filter(pk=article.pk).update(headline="Committed heron sighting")
+        assert b"Cached heron sighting" in client.get(url).content
+    # The commit bumps the version again: the page rendered in between is gone.
+    assert b"Committed heron sighting" in client.get(url).content
+
+
 def test_page_cache_can_be_turned_off(client, article, settings):
     settings.PAGE_CACHE_SECONDS = 0
     client.get("/")
