@@ -234,7 +234,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: self.CAP].count()
+        # Unordered: the change list's ordering would make PostgreSQL sort up to CAP rows
+        # just to count them.
+        return self.object_list.order_by()[: self.CAP].count()
 
 
 @admin.register(Article)
