@@ -78,6 +78,47 @@ def test_second_anonymous_request_is_served_from_the_cache_without_sql(client, p
         assert second["ETag"] == first["ETag"]
 
 
+def test_cache_hit_carries_the_same_headers_as_a_miss(client, paths):
+    for path in paths:
+        miss = client.get(path)
+        with CaptureQueriesContext(connection) as queries:
+            hit = client.get(path)
+        assert len(queries) == 0, path
+        assert hit.status_code == miss.status_code == 200, path
+        assert dict(hit.items()) == dict(miss.items()), path
+        for name in ("Surrogate-Key", "Content-Security-Policy", "X-Frame-Options", "ETag"):
+            assert hit.has_header(name), f"{path}: a hit lacks {name}"
+        assert not hit.cookies, path
+
+
+def test_cache_hit_is_answered_before_the_session_is_read(client, paths, monkeypatch):
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    for path in paths:
+        client.get(path)
+
+    def no_session(self, request):
+        raise AssertionError(f"{request.path}: the session middleware ran on a cache hit")
+
+    monkeypatch.setattr(SessionMiddleware, "process_request", no_session)
+    for path in paths:
+        assert client.get(path).status_code == 200
+
+
+def test_page_cache_entry_of_an_older_version_is_a_miss(client, article):
+    url = article.get_absolute_url()
+    client.get(url)
+    type(article).objects.filter(pk=article.pk).update(headline="Versioned heron")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert len(queries) == 0
+    content_changed()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert len(queries) > 0
+    assert b"Versioned heron" in response.content
+
+
 def test_content_changed_invalidates_every_cached_page(client, article):
     url = article.get_absolute_url()
     assert b"Cached heron sighting" in client.get(url).content
