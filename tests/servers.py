@@ -18,6 +18,7 @@ deadline; on failure the error carries the tail of the server's log.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pwd
@@ -344,6 +345,7 @@ def collected_static():
     global _STATIC_ROOT
     if _STATIC_ROOT is None:
         root = Path(tempfile.mkdtemp(prefix="nr-static-"))
+        atexit.register(shutil.rmtree, root, True)
         manage("collectstatic", "--noinput", env={"STATIC_ROOT": str(root)}, timeout=300)
         _STATIC_ROOT = root
     return _STATIC_ROOT
