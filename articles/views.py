@@ -10,6 +10,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Window
@@ -53,6 +54,8 @@ LEAD_CANDIDATES = 30
 RELATED_STORIES = 4
 RELATED_WINDOW = datetime.timedelta(days=180)
 SECTION_RELATED_WINDOW = datetime.timedelta(days=30)
+# New stories join an older article's related list within this time.
+RELATED_CACHE_SECONDS = 3600
 
 
 def bylines_prefetch():
@@ -115,6 +118,31 @@ def article_context(article, request):
 
 
 def related_articles(article, limit=RELATED_STORIES):
+    """The related stories of `article`, ranked by `rank_related_articles()`.
+
+    Ranking counts tag links over thousands of candidates on a large archive, so the
+    ranked ids are kept in the shared cache per article id and version (an edit ranks
+    afresh) for RELATED_CACHE_SECONDS; the stories themselves are read through
+    `live()` each time, so a withdrawn one drops out at once. One query either way."""
+    if article.pk is None:
+        return rank_related_articles(article, limit)
+    key = f"newsroom:related:{article.pk}:{article.version}:{limit}"
+    ids = cache.get(key)
+    if ids is None:
+        stories = rank_related_articles(article, limit)
+        cache.set(key, [story.pk for story in stories], RELATED_CACHE_SECONDS)
+        return stories
+    found = {
+        story.pk: story
+        for story in Article.objects.live()
+        .filter(pk__in=ids)
+        .select_related("section", "lead_image")
+        .only(*LIST_FIELDS)
+    }
+    return [found[pk] for pk in ids if pk in found]
+
+
+def rank_related_articles(article, limit=RELATED_STORIES):
     """Live stories near the article in time that share its tags (most shared first), then
     others from its section; one query however many tags it has. Candidates come from
     two index lookups (articles with those tags, the section's recent stories), and the

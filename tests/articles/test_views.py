@@ -192,6 +192,28 @@ def test_related_articles_prefer_shared_tags_and_never_include_the_article(clien
     assert 'href="' + site["lead"].get_absolute_url() not in related
 
 
+def _related_html(client, article):
+    html = client.get(article.get_absolute_url()).content.decode()
+    return html.split('id="related-heading"', 1)[1].split("</section>")[0]
+
+
+def test_related_stories_are_kept_per_article_version_and_read_live(client, site, settings):
+    from articles.models import Article
+
+    settings.PAGE_CACHE_SECONDS = 0
+    lead, related = site["lead"], site["related"]
+    assert "Fire service praised" in _related_html(client, lead)
+    # A story withdrawn since the ranking was kept drops out at once...
+    Article.objects.filter(pk=related.pk).update(status=Article.Status.WITHDRAWN)
+    assert "Fire service praised" not in _related_html(client, lead)
+    Article.objects.filter(pk=related.pk).update(status=Article.Status.PUBLISHED)
+    # ...and an edit of the article (a new version) ranks afresh.
+    lead.tags.set(["town hall"])
+    lead.save()
+    lead.refresh_from_db()
+    assert "Fire service praised" not in _related_html(client, lead)
+
+
 def test_article_without_image_authors_or_tags_still_renders(client, db):
     article = ArticleFactory(headline="Bare story", slug="bare", section=None, body="")
     page = outline(client.get(article.get_absolute_url()))
