@@ -7,11 +7,10 @@ Anonymous responses go through the shared page cache (`newsroom.caching`).
 """
 
 import datetime
+from collections.abc import Sequence
 
-from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
@@ -19,7 +18,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.functional import cached_property
 from django.views.generic import ListView
 from taggit.models import Tag
 
@@ -176,21 +174,36 @@ def rank_related_articles(article, limit=RELATED_STORIES):
     )
 
 
-class CappedPaginator(Paginator):
-    """Counts at most MAX_PAGES pages of results: counting every live article on each list
-    page would read the whole archive. Deeper pages are reached through search, tags and
-    the sitemaps."""
+class ListPage(Sequence):
+    """One page of a reader list, as templates use Django's Page (number, has_next,
+    next_page_number, ...), without a total: counting the matches of a big section or
+    tag read the whole archive on every list page. Pages link newer and older."""
 
-    max_pages = 250
+    def __init__(self, object_list, number, has_next):
+        self.object_list = object_list
+        self.number = number
+        self._has_next = has_next
 
-    @cached_property
-    def count(self):
-        cap = self.per_page * self.max_pages
-        return self.object_list[:cap].count()
+    def __len__(self):
+        return len(self.object_list)
 
-    @property
-    def capped(self):
-        return self.count >= self.per_page * self.max_pages
+    def __getitem__(self, index):
+        return self.object_list[index]
+
+    def has_next(self):
+        return self._has_next
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
 
 
 @method_decorator(public_page, name="dispatch")
@@ -198,7 +211,23 @@ class ArticleListView(ListView):
     """The one small mixin behind every reader list: paginated, live, cached."""
 
     paginate_by = 20
-    paginator_class = CappedPaginator
+
+    def paginate_queryset(self, queryset, page_size):
+        """Fetch one row more than the page shows to know whether an older page exists;
+        no COUNT. Any page number is reachable; one past the end is a 404."""
+        raw = self.kwargs.get(self.page_kwarg) or self.request.GET.get(self.page_kwarg) or 1
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            raise Http404("That is not a page number.") from None
+        if number < 1:
+            raise Http404("That is not a page number.")
+        offset = (number - 1) * page_size
+        rows = list(queryset[offset : offset + page_size + 1])
+        if number > 1 and not rows:
+            raise Http404("There is no page with that number.")
+        page = ListPage(rows[:page_size], number, has_next=len(rows) > page_size)
+        return None, page, page.object_list, page.has_other_pages()
 
 
 class HomeView(ArticleListView):
@@ -310,12 +339,6 @@ class SearchView(ArticleListView):
             # The fallback cuts its snippets from the body, in Python.
             results = results.only(*LIST_FIELDS, "body")
         return results
-
-    def get_paginator(self, *args, **kwargs):
-        paginator = super().get_paginator(*args, **kwargs)
-        # Search ranks at most SEARCH_CANDIDATES stories; say "more than" beyond that.
-        paginator.max_pages = max(1, settings.SEARCH_CANDIDATES // self.paginate_by)
-        return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)

@@ -148,6 +148,28 @@ def test_home_is_paginated(client, db):
     assert len([h for h in page_two.headings if h[1].startswith("Item")]) == 5
     assert client.get("/?page=4").status_code == 404
     assert client.get("/?page=abc").status_code == 404
+    assert client.get("/?page=0").status_code == 404
+
+
+def test_list_pages_link_newer_and_older_without_counting(client, db, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PAGE_CACHE_SECONDS = 0
+    section = SectionFactory(slug="archive", name="Archive")
+    for n in range(45):
+        ArticleFactory(headline=f"Archived {n:02d}", slug=f"archived-{n}", section=section)
+    first = client.get("/section/archive/").content.decode()
+    assert 'rel="next" href="?page=2"' in first and 'rel="prev"' not in first
+    with CaptureQueriesContext(connection) as queries:
+        middle = client.get("/section/archive/?page=2").content.decode()
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert 'rel="prev" href="/section/archive/"' in middle
+    assert 'rel="next" href="?page=3"' in middle
+    last = client.get("/section/archive/?page=3").content.decode()
+    assert "Archived 00" in last and "Archived 05" not in last
+    assert 'rel="prev" href="?page=2"' in last and 'rel="next"' not in last
+    assert client.get("/section/archive/?page=4").status_code == 404
 
 
 def test_article_page_shows_everything_a_reader_expects(client, site):
