@@ -71,6 +71,16 @@ def test_change_list_query_count_does_not_grow_with_the_page(client, editor):
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
+def test_change_list_rows_leave_out_the_story_text(client, editor):
+    article = ArticleFactory(body="<p>A long story.</p>", standfirst="The gist.")
+    client.force_login(editor)
+    response = client.get(CHANGELIST)
+    [row] = response.context["cl"].result_list
+    assert {"body", "standfirst"} <= row.get_deferred_fields()
+    form = client.get(change_url(article)).context["adminform"].form
+    assert form.initial["body"] == "<p>A long story.</p>"
+
+
 def test_change_list_never_counts_the_whole_table(client, editor):
     client.force_login(editor)
     make_articles(2)
