@@ -21,7 +21,6 @@ def healthz(request):
 def robots_txt(request):
     lines = [
         "User-agent: *",
-        "Disallow: /admin/",
         "Disallow: /comments/",
         "Disallow: /search/",
         "",
