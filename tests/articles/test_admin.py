@@ -81,6 +81,28 @@ def test_change_list_rows_leave_out_the_story_text(client, editor):
     assert form.initial["body"] == "<p>A long story.</p>"
 
 
+def test_author_filter_lists_the_busiest_authors_and_still_finds_any(client, editor):
+    from articles.admin import AuthorFilter
+
+    quiet = AuthorFactory(name="Zed Quiet")
+    ArticleFactory(authors=[quiet], headline="The quiet one")
+    for index in range(AuthorFilter.SHOWN):
+        author = AuthorFactory(name=f"Busy {index:02d}")
+        ArticleFactory(authors=[author])
+        ArticleFactory(authors=[author])
+    client.force_login(editor)
+
+    def listed(response):
+        [spec] = [f for f in response.context["cl"].filter_specs if isinstance(f, AuthorFilter)]
+        return [name for _pk, name in spec.lookup_choices]
+
+    assert listed(client.get(CHANGELIST)) == [f"Busy {index:02d}" for index in range(25)]
+    response = client.get(CHANGELIST, {"author": quiet.pk})
+    assert [a.headline for a in response.context["cl"].result_list] == ["The quiet one"]
+    assert listed(response)[-1] == "Zed Quiet"
+    assert f'href="?author={quiet.pk}"' in response.content.decode()
+
+
 def test_change_list_never_counts_the_whole_table(client, editor):
     client.force_login(editor)
     make_articles(2)
