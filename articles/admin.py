@@ -24,6 +24,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
+from newsroom.admin import ReadOnlyAdminMixin
+
 from . import preview, revisions, workflow
 from .forms import WORKFLOW_ACTIONS, ArticleAdminForm, ImageAdminForm
 from .models import (
@@ -713,20 +715,11 @@ class CorrectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
+class RevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["article", "created_by", "created_at"]
     list_select_related = ["article", "created_by"]
     search_fields = ["article__headline"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SlugRedirect)

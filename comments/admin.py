@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from articles.models import Article, Section
+from newsroom.admin import ReadOnlyAdminMixin
 
 from .models import (
     BlockedCommenter,
@@ -246,33 +247,21 @@ def queue_health(days=30):
     }
 
 
-class FlagInline(admin.TabularInline):
+class FlagInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CommentFlag
     fields = ["created_at", "reason", "reporter"]
     readonly_fields = fields
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ModerationEvent
     fields = ["created_at", "actor", "from_status", "to_status", "reason"]
     readonly_fields = fields
     extra = 0
     can_delete = False
     verbose_name_plural = "History"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Comment)
@@ -475,21 +464,12 @@ class CommentFlagAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationEvent)
-class ModerationEventAdmin(admin.ModelAdmin):
+class ModerationEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["comment", "actor", "from_status", "to_status", "reason", "created_at"]
     list_filter = ["to_status"]
     list_select_related = ["comment", "actor"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BlockedTerm)
