@@ -206,6 +206,11 @@ class ListPage(Sequence):
         return self.number - 1
 
 
+# Deeper than any archive goes (a million pages of twenty); beyond it the offset
+# would overflow the database's integer before it could say "no such page".
+MAX_PAGE_NUMBER = 1_000_000
+
+
 @method_decorator(public_page, name="dispatch")
 class ArticleListView(ListView):
     """The one small mixin behind every reader list: paginated, live, cached."""
@@ -220,7 +225,7 @@ class ArticleListView(ListView):
             number = int(raw)
         except (TypeError, ValueError):
             raise Http404("That is not a page number.") from None
-        if number < 1:
+        if not 1 <= number <= MAX_PAGE_NUMBER:
             raise Http404("That is not a page number.")
         offset = (number - 1) * page_size
         rows = list(queryset[offset : offset + page_size + 1])

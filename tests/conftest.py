@@ -8,9 +8,12 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+def _fast_password_hashing(request, settings):
     """Hashing strength is Django's business, not these tests'; a fast hasher keeps
-    the many logins of the suite cheap. Servers started by tests keep the real one."""
+    the many logins of the suite cheap. Tests that start real servers (marked slow)
+    keep the real hashers, since those servers check the passwords made here."""
+    if request.node.get_closest_marker("slow"):
+        return
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

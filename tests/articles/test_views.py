@@ -149,6 +149,7 @@ def test_home_is_paginated(client, db):
     assert client.get("/?page=4").status_code == 404
     assert client.get("/?page=abc").status_code == 404
     assert client.get("/?page=0").status_code == 404
+    assert client.get("/?page=99999999999999999999999").status_code == 404
 
 
 def test_list_pages_link_newer_and_older_without_counting(client, db, settings):
