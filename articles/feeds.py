@@ -189,20 +189,7 @@ class CorrectionsFeed(Feed):
         return "Corrections, clarifications and updates to our stories, newest first."
 
     def items(self):
-        return list(
-            Correction.objects.filter(article__in=Article.objects.live())
-            .select_related("article")
-            .only(
-                "kind",
-                "text",
-                "created_at",
-                "article__headline",
-                "article__slug",
-                "article__published_at",
-                "article__created_at",
-            )
-            .order_by("-created_at", "-id")[: settings.FEED_ITEMS]
-        )
+        return list(Correction.objects.public()[: settings.FEED_ITEMS])
 
     def item_title(self, item):
         return f"{item.get_kind_display()}: {item.article.headline}"

@@ -467,6 +467,28 @@ class Byline(models.Model):
         return f"{self.author} on {self.article}"
 
 
+class CorrectionQuerySet(models.QuerySet):
+    def public(self):
+        """Corrections readers may see (on live articles), newest first, with what a
+        list or feed shows of their article."""
+        return (
+            self.filter(article__in=Article.objects.live())
+            .select_related("article", "article__section")
+            .only(
+                "kind",
+                "text",
+                "created_at",
+                "article__headline",
+                "article__slug",
+                "article__published_at",
+                "article__created_at",
+                "article__section__name",
+                "article__section__slug",
+            )
+            .order_by("-created_at", "-id")
+        )
+
+
 class Correction(models.Model):
     class Kind(models.TextChoices):
         CORRECTION = "correction", "Correction"
@@ -477,6 +499,8 @@ class Correction(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
     text = models.TextField(help_text="What was wrong and what is right; shown to readers.")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CorrectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -363,22 +363,7 @@ class CorrectionsView(ArticleListView):
     paginate_by = 30
 
     def get_queryset(self):
-        return (
-            Correction.objects.filter(article__in=Article.objects.live())
-            .select_related("article", "article__section")
-            .only(
-                "kind",
-                "text",
-                "created_at",
-                "article__headline",
-                "article__slug",
-                "article__published_at",
-                "article__created_at",
-                "article__section__name",
-                "article__section__slug",
-            )
-            .order_by("-created_at", "-id")
-        )
+        return Correction.objects.public()
 
 
 @public_page
