@@ -13,6 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# axe-core for the accessibility checks of the browser tests (package-lock.json).
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 install: $(STAMP)
 
 ## Run the site with demo content on SQLite at http://127.0.0.1:8000 (admin at /admin/).
@@ -22,7 +28,7 @@ demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
-test: install
+test: install $(NODE_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
