@@ -382,6 +382,9 @@ def delete_comments(url, marker):
     import psycopg
 
     with psycopg.connect(url) as conn:
+        # Requests still in flight when wrk stopped may be inserting a comment and its
+        # first event right now: hold new comments off until this transaction ends.
+        conn.execute("LOCK TABLE comments_comment IN SHARE ROW EXCLUSIVE MODE")
         posted = "SELECT id FROM comments_comment WHERE name = %s"
         for table in ("comments_moderationevent", "comments_commentflag"):
             conn.execute(f"DELETE FROM {table} WHERE comment_id IN ({posted})", [marker])  # noqa: S608
