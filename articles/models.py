@@ -338,8 +338,9 @@ class Article(models.Model):
         require(allowed, message)
 
     def notify_change(self, was_visible=False):
-        """Tell the page cache when readers can see the change."""
-        if was_visible or self.is_live:
+        """Tell the caches when readers can see the change, now or, for a scheduled
+        article, at its time (the caches keep nothing past the next one due)."""
+        if was_visible or self.is_live or self.is_scheduled:
             from newsroom.caching import content_changed
 
             content_changed(

@@ -137,3 +137,16 @@ def test_moving_a_draft_along_does_not_touch_the_page_cache(reporter):
     before = caching.site_version()
     article.submit(by=reporter)
     assert caching.site_version() == before
+
+
+def test_scheduling_tells_the_caches_though_readers_see_nothing_yet(editor):
+    """The caches keep nothing past the next scheduled story (newsroom.caching.
+    next_publish), so they must hear of every schedule."""
+    import datetime
+
+    from django.utils import timezone
+
+    article = ArticleFactory(review=True)
+    before = caching.site_version()
+    article.schedule(timezone.now() + datetime.timedelta(hours=2), by=editor)
+    assert caching.site_version() != before
