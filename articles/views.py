@@ -7,6 +7,7 @@ Anonymous responses go through the shared page cache (`newsroom.caching`).
 """
 
 import datetime
+import functools
 from collections.abc import Sequence
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -15,13 +16,14 @@ from django.db import connection
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.generic import ListView
 from taggit.models import Tag
 
-from newsroom.caching import public_page
+from comments.templatetags.comment_tags import page_number as comments_page
+from newsroom.caching import cached_fragment, public_page
 
 from . import seo
 from .models import Article, Author, Byline, Correction, Section, TaggedArticle
@@ -78,40 +80,71 @@ def live_cards():
     return article_cards(Article.objects.live())
 
 
-def article_context(article, request):
+ARTICLE_PAGE_FIELDS = (
+    "id",
+    "slug",
+    "status",
+    "published_at",
+    "version",
+    "headline",
+    "standfirst",
+    "seo_title",
+    "seo_description",
+)
+
+
+def article_context(article, request, whole=None):
     """Everything `articles/article_detail.html` needs for `article`.
 
     Used by the public detail view and by the editors' preview (contract 2), so a
-    preview shows exactly what readers will see. Runs a fixed number of queries.
+    preview shows exactly what readers will see. Runs a fixed number of queries, and
+    only for the values the template reads: each is a callable run once, on first
+    use, so a page whose fragments come from the cache runs none of them. `article`
+    may hold only ARTICLE_PAGE_FIELDS; `whole()` then reads all of it, for the
+    fragments (`story` in the template).
     """
     from django.db.models import prefetch_related_objects
 
-    prefetch_related_objects(
-        [article],
-        Prefetch(
-            "bylines",
-            queryset=Byline.objects.select_related("author").only(
-                "article_id",
-                "position",
-                "author__name",
-                "author__slug",
-                "author__job_title",
-                "author__photo",
+    story = functools.cache(whole) if whole else (lambda: article)
+
+    @functools.cache
+    def prefetched():
+        article = story()
+        prefetch_related_objects(
+            [article],
+            Prefetch(
+                "bylines",
+                queryset=Byline.objects.select_related("author").only(
+                    "article_id",
+                    "position",
+                    "author__name",
+                    "author__slug",
+                    "author__job_title",
+                    "author__photo",
+                ),
             ),
-        ),
-        "tags",
-        Prefetch("corrections", queryset=Correction.objects.order_by("created_at")),
-    )
-    tags = sorted(article.tags.all(), key=lambda tag: tag.name.lower())
+            "tags",
+            Prefetch("corrections", queryset=Correction.objects.order_by("created_at")),
+        )
+        return article
+
+    @functools.cache
+    def tags():
+        return sorted(prefetched().tags.all(), key=lambda tag: tag.name.lower())
+
     return {
         "article": article,
-        "authors": article.byline_authors,
+        "story": story,
+        "page_title": article.seo_title or article.headline,
+        "page_description": seo.description(article),
+        "comments_page": comments_page(request),
+        "authors": functools.cache(lambda: prefetched().byline_authors),
         "tags": tags,
-        "corrections": list(article.corrections.all()),
-        "related": related_articles(article),
-        "updated_at": seo.material_update(article),
-        "seo": seo.article_meta(article, tags=tags),
-        "json_ld": seo.news_article(article, tags=tags),
+        "corrections": functools.cache(lambda: list(prefetched().corrections.all())),
+        "related": functools.cache(lambda: related_articles(story())),
+        "updated_at": functools.cache(lambda: seo.material_update(prefetched())),
+        "seo": functools.cache(lambda: seo.article_meta(prefetched(), tags=tags())),
+        "json_ld": functools.cache(lambda: seo.news_article(prefetched(), tags=tags())),
     }
 
 
@@ -177,21 +210,39 @@ def rank_related_articles(article, limit=RELATED_STORIES):
 class ListPage(Sequence):
     """One page of a reader list, as templates use Django's Page (number, has_next,
     next_page_number, ...), without a total: counting the matches of a big section or
-    tag read the whole archive on every list page. Pages link newer and older."""
+    tag read the whole archive on every list page. Pages link newer and older.
 
-    def __init__(self, object_list, number, has_next):
-        self.object_list = object_list
+    The rows are read on first use, so a page whose list comes from the fragment
+    cache reads none. `load()` returns the rows: one more than a page, to know
+    whether an older page exists."""
+
+    def __init__(self, load, number, per_page):
+        self._load = load
         self.number = number
-        self._has_next = has_next
+        self.per_page = per_page
+
+    @functools.cached_property
+    def _rows(self):
+        rows = self._load()
+        if self.number > 1 and not rows:
+            raise Http404("There is no page with that number.")
+        return rows
+
+    @property
+    def object_list(self):
+        return self._rows[: self.per_page]
 
     def __len__(self):
         return len(self.object_list)
 
     def __getitem__(self, index):
+        if not isinstance(index, int | slice):
+            # Templates try `page_obj["number"]` before the attribute: no rows for that.
+            raise TypeError("ListPage indices are integers or slices.")
         return self.object_list[index]
 
     def has_next(self):
-        return self._has_next
+        return len(self._rows) > self.per_page
 
     def has_previous(self):
         return self.number > 1
@@ -228,23 +279,31 @@ class ArticleListView(ListView):
         if not 1 <= number <= MAX_PAGE_NUMBER:
             raise Http404("That is not a page number.")
         offset = (number - 1) * page_size
-        rows = list(queryset[offset : offset + page_size + 1])
-        if number > 1 and not rows:
-            raise Http404("There is no page with that number.")
-        page = ListPage(rows[:page_size], number, has_next=len(rows) > page_size)
-        return None, page, page.object_list, page.has_other_pages()
+
+        def load():
+            # Lists hand over a function that builds their queryset: building one
+            # costs as much as a cache hit, so it waits until the rows are needed.
+            rows = queryset() if callable(queryset) else queryset
+            return list(rows[offset : offset + page_size + 1])
+
+        page = ListPage(load, number, page_size)
+        # Templates call these; nothing is read until one of them is.
+        return None, page, lambda: page.object_list, page.has_other_pages
 
 
 class HomeView(ArticleListView):
     template_name = "articles/home.html"
 
     def get_queryset(self):
-        return live_cards()
+        return live_cards
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if context["page_obj"].number == 1:
-            context.update(front_page())
+            front = functools.cache(front_page)
+            for name in ("lead", "sections_front"):
+                context[name] = functools.partial(lambda name: front()[name], name)
+            context["website_json_ld"] = seo.website
         return context
 
 
@@ -300,12 +359,22 @@ def section_story_ids(exclude):
     return list(ranked.values_list("pk", flat=True))
 
 
+def kept_or_404(request, model, slug):
+    """The section, tag or author a list page is about, kept with the page's fragments
+    (any change to one calls content_changed(), see articles/apps.py)."""
+    label = model._meta.label_lower
+    found = cached_fragment(label, [slug], lambda: model.objects.filter(slug=slug).first(), request)
+    if found is None:
+        raise Http404(f"No {model._meta.verbose_name} at this address.")
+    return found
+
+
 class SectionView(ArticleListView):
     template_name = "articles/section.html"
 
     def get_queryset(self):
-        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
-        return live_cards().filter(section=self.section)
+        self.section = kept_or_404(self.request, Section, self.kwargs["slug"])
+        return lambda: live_cards().filter(section=self.section)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.section, **kwargs)
@@ -315,8 +384,8 @@ class TagView(ArticleListView):
     template_name = "articles/tag.html"
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return live_cards().filter(taggedarticle__tag=self.tag)
+        self.tag = kept_or_404(self.request, Tag, self.kwargs["slug"])
+        return lambda: live_cards().filter(taggedarticle__tag=self.tag)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
@@ -326,8 +395,8 @@ class AuthorView(ArticleListView):
     template_name = "articles/author.html"
 
     def get_queryset(self):
-        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
-        return live_cards().filter(bylines__author=self.author)
+        self.author = kept_or_404(self.request, Author, self.kwargs["slug"])
+        return lambda: live_cards().filter(bylines__author=self.author)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
@@ -347,7 +416,7 @@ class SearchView(ArticleListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(query=self.query, **kwargs)
-        for article in context["object_list"]:
+        for article in context["page_obj"].object_list:
             if getattr(article, "snippet", None) is None:
                 article.snippet = snippet_for(article, self.query)
         return context
@@ -366,20 +435,35 @@ class CorrectionsView(ArticleListView):
         return Correction.objects.public()
 
 
+def published_keys(slug):
+    return (
+        Article.objects.filter(slug=slug, status=Article.Status.PUBLISHED)
+        .only(*ARTICLE_PAGE_FIELDS)
+        .first()
+    )
+
+
 @public_page
 def article_detail(request, year, month, day, slug):
     try:
         date = datetime.date(year, month, day)
     except ValueError as exc:
         raise Http404("No such date.") from exc
-    article = (
-        Article.objects.live().select_related("section", "lead_image").filter(slug=slug).first()
-    )
-    if article is None:
+    # Only what the page needs outside its fragments (their keys, the title and the
+    # date in the address), kept with them; whether it is live is decided now, by the
+    # clock. The whole story is read only when a fragment is rendered.
+    article = cached_fragment("article-keys", [slug], lambda: published_keys(slug), request)
+    if article is None or not article.is_live:
         # Old addresses are answered by SlugRedirectFallbackMiddleware.
         if Article.objects.filter(slug=slug, status=Article.Status.WITHDRAWN).exists():
             return render(request, "410.html", {"article_slug": slug}, status=410)
         raise Http404("No article at this address.")
     if timezone.localtime(article.published_at).date() != date:
         raise Http404("No article at this address.")
-    return render(request, "articles/article_detail.html", article_context(article, request))
+
+    def whole():
+        return Article.objects.select_related("section", "lead_image").get(pk=article.pk)
+
+    return render(
+        request, "articles/article_detail.html", article_context(article, request, whole=whole)
+    )

@@ -8,7 +8,13 @@ them) together with the site-wide version number they were rendered under.
 
 Every change a reader could see (publish, edit, withdraw, correction, comment
 approval) calls `content_changed()`, which bumps the version: an entry of an older
-version is a miss, and the next request anywhere renders afresh.
+version is a miss, and the next request anywhere renders afresh. A scheduled story
+goes live by the clock, with no change to announce it, so no entry is kept past the
+moment the next one is due (`next_publish()`).
+
+With the page cache off (and for signed-in staff, who never get cached pages), views
+still keep the expensive parts of their pages in the same cache, under the same
+version and expiry rules: `cached_fragment()` and the `{% fragment %}` template tag.
 
 `PageCacheMiddleware` (early in settings.MIDDLEWARE, before sessions and auth)
 answers hits for requests without a session cookie: one cache round trip
@@ -18,8 +24,11 @@ it added, so a hit carries the same headers as a miss; the middleware outside it
 (security headers, CSP, surrogate keys) runs on hits too.
 """
 
+import collections
 import functools
 import hashlib
+import threading
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,13 +38,26 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 
 SITE_VERSION_KEY = "newsroom:site-version"
 PAGE_KEY_PREFIX = "newsroom:page"
+FRAGMENT_KEY_PREFIX = "newsroom:fragment"
+NEXT_PUBLISH_KEY = "newsroom:next-publish"
+
+
+def _now():
+    return time.time()
+
+
+def _first_version():
+    # A version starts from the clock (microseconds), not from 1: when the cache is
+    # emptied or Redis restarts, the new versions are above any version an entry
+    # still held in a process's memory was rendered under.
+    return time.time_ns() // 1000
 
 
 def site_version():
     version = cache.get(SITE_VERSION_KEY)
     if version is None:
-        cache.add(SITE_VERSION_KEY, 1, timeout=None)
-        version = cache.get(SITE_VERSION_KEY, 1)
+        cache.add(SITE_VERSION_KEY, _first_version(), timeout=None)
+        version = cache.get(SITE_VERSION_KEY) or _first_version()
     return version
 
 
@@ -43,7 +65,7 @@ def _bump_version():
     try:
         cache.incr(SITE_VERSION_KEY)
     except ValueError:
-        cache.add(SITE_VERSION_KEY, 2, timeout=None)
+        cache.add(SITE_VERSION_KEY, _first_version(), timeout=None)
 
 
 def content_changed(*, article_ids=(), section_ids=(), tag_slugs=()):
@@ -60,7 +82,7 @@ def content_changed(*, article_ids=(), section_ids=(), tag_slugs=()):
     cdn.purge_after_commit(article_ids=article_ids, section_ids=section_ids, tag_slugs=tag_slugs)
 
 
-def _is_anonymous(request):
+def is_anonymous(request):
     # Without a session cookie nobody is signed in; looking no further keeps the
     # session untouched, so no `Vary: Cookie` and no query.
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
@@ -81,9 +103,9 @@ def cached_page(key):
     if version is None:
         return site_version(), None
     entry = found.get(key)
-    if entry is None or entry[0] != version:
+    if entry is None or entry[0] != version or entry[1] <= _now():
         return version, None
-    return version, _from_cache(entry[1:])
+    return version, _from_cache(entry[2:])
 
 
 def _cacheable_request(request):
@@ -124,8 +146,9 @@ class PageCacheMiddleware:
             and "cookie" not in response.get("Vary", "").lower()
         ):
             headers = {name: value for name, value in response.items() if name != "Set-Cookie"}
-            entry = (version, response.status_code, response.content, headers)
-            cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+            expires, keep = _lifetime(version, settings.PAGE_CACHE_SECONDS)
+            entry = (version, expires, response.status_code, response.content, headers)
+            cache.set(key, entry, keep)
         return _conditional(request, response)
 
 
@@ -161,7 +184,7 @@ def public_page(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or not _is_anonymous(request):
+        if request.method not in ("GET", "HEAD") or not is_anonymous(request):
             response = view(request, *args, **kwargs)
             patch_cache_control(response, private=True, no_cache=True)
             return response
@@ -186,3 +209,121 @@ def public_page(view):
         return _conditional(request, response)
 
     return wrapper
+
+
+def next_publish(version):
+    """When the next scheduled article goes live (a Unix time), or None.
+
+    A scheduled article turns live by the clock, with no save and so no
+    `content_changed()`: whatever is cached must not outlive that moment. Read
+    once per site version (scheduling, rescheduling and unscheduling all bump it)
+    and again once the moment has passed."""
+    entry = cache.get(NEXT_PUBLISH_KEY)
+    now = _now()
+    if entry is not None and entry[0] == version and (entry[1] is None or entry[1] > now):
+        return entry[1]
+    from articles.models import Article
+
+    when = (
+        Article.objects.scheduled()
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    moment = when.timestamp() if when else None
+    cache.set(NEXT_PUBLISH_KEY, (version, moment), None)
+    return moment
+
+
+def _lifetime(version, seconds):
+    """(expiry time, seconds to keep) for an entry rendered now under `version`."""
+    now = _now()
+    expires = now + seconds
+    moment = next_publish(version)
+    if moment is not None:
+        expires = min(expires, moment)
+    return expires, max(1, int(expires - now + 1))
+
+
+def fragment_key(name, parts):
+    digest = hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()
+    return f"{FRAGMENT_KEY_PREFIX}:{name}:{digest}"
+
+
+class _LocalFragments:
+    """The fragments this process served last, in memory, checked against the shared
+    site version like any entry: a page's fragments cost one cache round trip (the
+    version) instead of one each. Bounded (FRAGMENT_LOCAL_ENTRIES, least recently
+    used first out), so a worker's memory does not grow with the archive."""
+
+    def __init__(self):
+        self._entries = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry):
+        limit = settings.FRAGMENT_LOCAL_ENTRIES
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > limit:
+                self._entries.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
+
+local_fragments = _LocalFragments()
+
+
+def _fresh(entry, version):
+    return entry is not None and entry[0] == version and entry[1] > _now()
+
+
+def cached_fragment(name, parts, render, request=None):
+    """What `render()` returns (HTML, or a small object a page is built on: the keys of
+    an article, a section), kept in the shared cache under `name` and `parts`.
+
+    The page cache keeps whole pages; fragments keep the expensive parts of a page
+    (a rendered story, a comment thread, a list of cards) for the views that still
+    run, with the page cache off or on a page-cache miss. An entry holds the site
+    version it was rendered under and when it expires, so `content_changed()` and a
+    scheduled story going live end it as they end cached pages. The version is read
+    once per request (every fragment of a page is of one version), and entries are
+    kept in this process too (`local_fragments`), so a page of several fragments
+    costs one cache round trip. FRAGMENT_CACHE_SECONDS = 0 turns fragments off."""
+    seconds = settings.FRAGMENT_CACHE_SECONDS
+    if seconds <= 0 or (request is not None and not is_anonymous(request)):
+        # Signed-in staff see their work as the database has it.
+        return render()
+    key = fragment_key(name, parts)
+    version = getattr(request, "_fragment_version", None) or getattr(
+        request, "_page_cache_version", None
+    )
+    entry = None
+    if version is None:
+        found = cache.get_many([SITE_VERSION_KEY, key])
+        version = found.get(SITE_VERSION_KEY) or site_version()
+        entry = found.get(key)
+        if request is not None:
+            request._fragment_version = version
+    if not _fresh(entry, version):
+        entry = local_fragments.get(key)
+        if not _fresh(entry, version):
+            entry = cache.get(key)
+    if _fresh(entry, version):
+        local_fragments.put(key, entry)
+        return entry[2]
+    html = render()
+    expires, keep = _lifetime(version, seconds)
+    entry = (version, expires, html)
+    cache.set(key, entry, keep)
+    local_fragments.put(key, entry)
+    return html

@@ -354,6 +354,13 @@ NEWSROOM_PUBLISHER_LOGO = env.get("NEWSROOM_PUBLISHER_LOGO", "img/logo.png")
 # (0 turns the page cache off); browsers keep them at most PAGE_BROWSER_SECONDS.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 PAGE_BROWSER_SECONDS = env_int("PAGE_BROWSER_SECONDS", 60)
+# Rendered parts of pages (a story, a comment thread, a list) are kept this many
+# seconds for the views that still run: with the page cache off, for signed-in staff,
+# and on a page-cache miss. Any change a reader could see ends them at once; 0: off.
+FRAGMENT_CACHE_SECONDS = env_int("FRAGMENT_CACHE_SECONDS", 600)
+# Each process also keeps the fragments it served last in memory (checked against the
+# shared version, so never stale): this many, the least recently used out first.
+FRAGMENT_LOCAL_ENTRIES = env_int("FRAGMENT_LOCAL_ENTRIES", 500)
 # PostgreSQL text search configuration; after changing it run rebuild_search_index.
 SEARCH_CONFIG = env.get("SEARCH_CONFIG", "english")
 # Search ranks at most this many of the newest matches (a common word matches thousands).

@@ -36,9 +36,13 @@ def _plain_static_files(settings):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from newsroom.caching import local_fragments
+
     cache.clear()
+    local_fragments.clear()
     yield
     cache.clear()
+    local_fragments.clear()
 
 
 @pytest.fixture

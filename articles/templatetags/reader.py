@@ -4,6 +4,7 @@ import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -48,10 +49,13 @@ def highlight(snippet):
 
 @register.simple_tag(takes_context=True)
 def page_url(context, number):
-    """The current address with another page number, keeping the other parameters."""
-    params = context["request"].GET.copy()
-    params["page"] = number
-    if number == 1:
-        params.pop("page")
+    """The current address with another page number, keeping the search words. Other
+    parameters (a campaign tag, say) are left out: the links are part of a list kept
+    in the fragment cache for every reader of that page."""
+    params = QueryDict(mutable=True)
+    if "q" in context["request"].GET:
+        params["q"] = context["request"].GET["q"]
+    if number != 1:
+        params["page"] = number
     query = params.urlencode()
     return "?" + query if query else context["request"].path

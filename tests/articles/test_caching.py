@@ -149,6 +149,7 @@ def test_page_rendered_before_the_commit_does_not_survive_it(
 
 def test_page_cache_can_be_turned_off(client, article, settings):
     settings.PAGE_CACHE_SECONDS = 0
+    settings.FRAGMENT_CACHE_SECONDS = 0
     client.get("/")
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/")
@@ -225,3 +226,181 @@ def test_page_cache_is_shared_through_redis_and_invalidated_for_everyone(client,
     caches.close_all()
     assert b"Heron flew away" in client.get(url).content
     caches["default"].clear()
+
+
+# Fragments: with the page cache off, the views still run, and keep the expensive
+# parts of their pages in the same cache under the same rules.
+
+
+def story_headline(response):
+    """The headline in the story itself (the page's <title> is never kept)."""
+    html = response.content.decode()
+    return html.split('class="story-headline">', 1)[1].split("</h1>", 1)[0]
+
+
+@pytest.fixture
+def fragments_only(settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.FRAGMENT_CACHE_SECONDS = 600
+
+
+def queries_for(client, path):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return [query["sql"] for query in queries]
+
+
+@pytest.mark.parametrize(
+    "path", ["article", "/section/nature/", "/tag/birds/", "/author/hal/", "/"]
+)
+def test_a_page_made_of_kept_fragments_reads_no_database(client, article, fragments_only, path):
+    if path == "article":
+        path = article.get_absolute_url()
+    assert len(queries_for(client, path)) > 2
+    # Everything a page is built on (the article's keys, the section, the rendered
+    # parts) is kept until content_changed(); whether the article is live is decided
+    # by the clock, on every request.
+    assert queries_for(client, path) == []
+    # The page is the same page, not a stale or partial one.
+    assert b"Cached heron sighting" in client.get(path).content
+
+
+def test_fragments_end_with_content_changed(client, article, fragments_only):
+    url = article.get_absolute_url()
+    client.get(url)
+    client.get("/")
+    type(article).objects.filter(pk=article.pk).update(headline="Heron, renamed")
+    # Without content_changed() (a change made behind the site's back) they stay...
+    assert b"Heron, renamed" not in client.get("/").content
+    content_changed(article_ids=[article.pk])
+    # ...and after it every page shows the change.
+    assert b"Heron, renamed" in client.get("/").content
+    assert b"Heron, renamed" in client.get("/section/nature/").content
+
+
+def test_an_approved_comment_shows_with_fragments_kept(
+    client, article, fragments_only, moderator, django_capture_on_commit_callbacks
+):
+    from comments.models import Comment
+
+    url = article.get_absolute_url()
+    assert b"No comments yet." in client.get(url).content
+    comment = Comment.objects.create(
+        article=article,
+        name="Wren",
+        body="Saw it too.",
+        body_html="<p>Saw it too.</p>",
+        status=Comment.Status.PENDING,
+    )
+    assert b"Saw it too." not in client.get(url).content
+    with django_capture_on_commit_callbacks(execute=True):
+        comment.moderate(Comment.Status.APPROVED, by=moderator)
+    assert b"Saw it too." in client.get(url).content
+
+
+def test_fragments_are_kept_in_process_and_checked_against_the_shared_version(
+    client, article, fragments_only
+):
+    from django.core.cache import cache
+
+    from newsroom.caching import SITE_VERSION_KEY, local_fragments
+
+    url = article.get_absolute_url()
+    client.get(url)
+    # The shared entries are gone (evicted, say), the version is not: this process
+    # still has the page's parts in memory...
+    version = cache.get(SITE_VERSION_KEY)
+    cache.clear()
+    cache.set(SITE_VERSION_KEY, version, None)
+    assert queries_for(client, url) == []
+    # ...but they are of the old version once the content changes anywhere.
+    type(article).objects.filter(pk=article.pk).update(headline="Heron, elsewhere")
+    content_changed(article_ids=[article.pk])
+    assert story_headline(client.get(url)) == "Heron, elsewhere"
+    local_fragments.clear()
+    assert story_headline(client.get(url)) == "Heron, elsewhere"
+
+
+def test_a_cleared_cache_never_revives_an_entry_kept_in_memory(client, article, fragments_only):
+    from django.core.cache import cache
+
+    url = article.get_absolute_url()
+    cache.clear()
+    client.get(url)  # rendered under the first version of an empty cache
+    # Redis restarted (or was flushed): the version starts again, from the clock, above
+    # the version the entries this process holds were rendered under.
+    cache.clear()
+    type(article).objects.filter(pk=article.pk).update(headline="Heron after the restart")
+    assert story_headline(client.get(url)) == "Heron after the restart"
+
+
+def test_previews_and_staff_never_get_kept_fragments(client, article, fragments_only, editor):
+    url = article.get_absolute_url()
+    client.get(url)
+    type(article).objects.filter(pk=article.pk).update(headline="Heron, as staff see it")
+    client.force_login(editor)
+    assert story_headline(client.get(url)) == "Heron, as staff see it"
+
+
+@pytest.mark.parametrize("page_cache_seconds", [0, 300])
+def test_a_scheduled_story_goes_live_on_time_on_kept_pages(
+    client, article, settings, monkeypatch, page_cache_seconds
+):
+    """A scheduled story turns live by the clock, with nothing saved to announce it:
+    no kept page or fragment may outlive that moment."""
+    import datetime
+    import time
+
+    from django.utils import timezone
+
+    from newsroom import caching
+
+    settings.PAGE_CACHE_SECONDS = page_cache_seconds
+    settings.FRAGMENT_CACHE_SECONDS = 600
+    due = timezone.now() + datetime.timedelta(seconds=60)
+    ArticleFactory(
+        headline="Embargoed egret report", slug="egret", section=article.section, published_at=due
+    )
+    assert b"Embargoed egret report" not in client.get("/").content
+    assert b"Embargoed egret report" not in client.get("/section/nature/").content
+    # Sixty-one seconds later: the story's time has come (here, it is moved to the
+    # past, which is what the clock does to it) and the cache's clock says so too.
+    type(article).objects.filter(slug="egret").update(
+        published_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    later = time.time() + 61
+    monkeypatch.setattr(caching, "_now", lambda: later)
+    assert b"Embargoed egret report" in client.get("/").content
+    assert b"Embargoed egret report" in client.get("/section/nature/").content
+
+
+def test_a_renamed_section_or_author_shows_at_once_on_kept_pages(client, article, fragments_only):
+    from articles.models import Author, Section
+
+    client.get("/")
+    client.get(article.get_absolute_url())
+    section = Section.objects.get(slug="nature")
+    section.name = "Wildlife"
+    section.save()
+    assert 'href="/section/nature/">Wildlife</a>' in client.get("/").content.decode()
+    author = Author.objects.get(slug="hal")
+    author.name = "Hal Renamed"
+    author.save()
+    assert "Hal Renamed" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_page_from_kept_fragments_is_the_page_rendered_afresh(client, paths, settings):
+    """Byte for byte: the fragments change where the work is done, not the page."""
+    from newsroom.caching import local_fragments
+
+    settings.PAGE_CACHE_SECONDS = 0
+    for path in [*paths, "/?page=2", "/section/nature/?page=1"]:
+        settings.FRAGMENT_CACHE_SECONDS = 0
+        fresh = client.get(path)
+        settings.FRAGMENT_CACHE_SECONDS = 600
+        client.get(path)
+        kept = client.get(path)
+        assert kept.status_code == fresh.status_code, path
+        assert kept.content == fresh.content, path
+    local_fragments.clear()

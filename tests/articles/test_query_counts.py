@@ -118,7 +118,9 @@ def count_queries(client, main):
 
 @pytest.fixture
 def no_page_cache(settings):
+    """Every request renders everything: no page cache and no fragment cache."""
     settings.PAGE_CACHE_SECONDS = 0
+    settings.FRAGMENT_CACHE_SECONDS = 0
 
 
 @pytest.mark.django_db
@@ -148,6 +150,7 @@ def test_article_page_query_count_is_fixed(client, no_page_cache, django_assert_
     assert response.status_code == 200
 
 
-# article, bylines with authors, tags, corrections, related stories, section menu, and
-# the comments section's own three (count, comments, replies).
-ARTICLE_QUERIES = 9
+# the article's keys, the whole article, bylines with authors, tags, corrections,
+# related stories, section menu, and the comments section's own three (count,
+# comments, replies).
+ARTICLE_QUERIES = 10

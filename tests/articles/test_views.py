@@ -223,7 +223,10 @@ def _related_html(client, article):
 def test_related_stories_are_kept_per_article_version_and_read_live(client, site, settings):
     from articles.models import Article
 
+    # The rendered block is kept in the fragment cache until content_changed() (see
+    # test_caching.py); here the ranking's own cache is under test.
     settings.PAGE_CACHE_SECONDS = 0
+    settings.FRAGMENT_CACHE_SECONDS = 0
     lead, related = site["lead"], site["related"]
     assert "Fire service praised" in _related_html(client, lead)
     # A story withdrawn since the ranking was kept drops out at once...

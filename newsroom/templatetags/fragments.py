@@ -1,0 +1,53 @@
+"""`{% fragment %}`: Django's `{% cache %}` tag, kept by the site's own rules.
+
+    {% load fragments %}
+    {% fragment "story" article.pk article.version %}
+      ... expensive markup ...
+    {% endfragment %}
+
+The first argument names the fragment (an empty name: not cached, for templates
+included by pages that cache and pages that don't); the others pick the entry. The
+entry ends when the site's content changes or the next scheduled story goes live
+(`newsroom.caching.cached_fragment`), so the parts only have to name what the
+markup shows, not every way it could change. Values the block reads from the
+context should be lazy (callables, querysets): on a hit nothing inside runs.
+Previews are never cached (they show what readers do not see yet), nor pages for
+signed-in users: staff checking their work see it as the database has it.
+"""
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from newsroom.caching import cached_fragment
+
+register = template.Library()
+
+
+class FragmentNode(template.Node):
+    def __init__(self, nodelist, name, parts):
+        self.nodelist = nodelist
+        self.name = name
+        self.parts = parts
+
+    def render(self, context):
+        name = self.name.resolve(context)
+        if not name or context.get("preview"):
+            return self.nodelist.render(context)
+        parts = [part.resolve(context) for part in self.parts]
+        request = context.get("request")
+        html = cached_fragment(name, parts, lambda: str(self.nodelist.render(context)), request)
+        return mark_safe(html)
+
+
+@register.tag("fragment")
+def do_fragment(parser, token):
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"'{bits[0]}' needs a name.")
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    return FragmentNode(
+        nodelist,
+        parser.compile_filter(bits[1]),
+        [parser.compile_filter(bit) for bit in bits[2:]],
+    )
