@@ -44,8 +44,18 @@ def _cleaner():
 
 
 def sanitize_body(html):
-    """Return the body with only the allowed tags, attributes and URL schemes."""
+    """Return the body with only the allowed tags, attributes and URL schemes.
+
+    Sanitising the result again changes nothing: removing a tag can leave markup that
+    parses differently the next time (a heading that was inside a stripped element ends
+    up inside another heading, which the HTML parser then closes), so the cleaner runs
+    until the text stops changing (twice in practice), and a saved body stays as saved."""
     cleaned = _cleaner().clean(html or "")
+    for _ in range(3):
+        again = _cleaner().clean(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
     # ProseMirror always leaves at least one empty paragraph; empty means empty.
     return "" if cleaned.strip() in {"", "<p></p>"} else cleaned
 

@@ -110,6 +110,8 @@ def test_the_rich_text_sanitiser_never_emits_executable_markup(body):
 
 
 @given(markup)
+# Found by this test: a heading inside a stripped element, inside a heading.
+@example("<H2><A<script>alert(1)</script><H2>")
 @settings(max_examples=150, deadline=None)
 def test_sanitising_twice_changes_nothing_more(body):
     once = sanitize_body(body)
