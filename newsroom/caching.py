@@ -27,6 +27,7 @@ it added, so a hit carries the same headers as a miss; the middleware outside it
 import collections
 import functools
 import hashlib
+import sys
 import threading
 import time
 
@@ -134,9 +135,9 @@ class PageCacheMiddleware:
             return self.get_response(request)
         key = page_key(request)
         version, hit = cached_page(key)
-        if hit is not None:
-            return _conditional(request, hit)
         request._page_cache_version = version
+        if hit is not None:
+            return _conditional(request, _public_headers(request, hit, only_if_sooner=True))
         response = self.get_response(request)
         if (
             getattr(response, "_public_page", False)
@@ -152,14 +153,20 @@ class PageCacheMiddleware:
         return _conditional(request, response)
 
 
-def _public_headers(response):
-    seconds = settings.PAGE_CACHE_SECONDS
+def _public_headers(request, response, only_if_sooner=False):
+    """Cache-Control for a public page: shared caches keep it PAGE_CACHE_SECONDS, browsers
+    at most PAGE_BROWSER_SECONDS, and neither past the next scheduled story. A page
+    served from the page cache keeps its stored header unless that moment is sooner."""
+    seconds = fresh_for(request, settings.PAGE_CACHE_SECONDS)
+    if only_if_sooner and seconds >= settings.PAGE_CACHE_SECONDS:
+        return response
     patch_cache_control(
         response,
         public=True,
         max_age=min(seconds, settings.PAGE_BROWSER_SECONDS),
         s_maxage=seconds,
     )
+    return response
 
 
 def _etag(content):
@@ -189,11 +196,12 @@ def public_page(view):
             patch_cache_control(response, private=True, no_cache=True)
             return response
 
-        stored_by_middleware = hasattr(request, "_page_cache_version")
+        # The middleware stores the pages of requests without a session cookie.
+        stored_by_middleware = _cacheable_request(request)
         if not stored_by_middleware and settings.PAGE_CACHE_SECONDS > 0:
             hit = cached_page(page_key(request))[1]
             if hit is not None:
-                return _conditional(request, hit)
+                return _conditional(request, _public_headers(request, hit, only_if_sooner=True))
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
@@ -201,7 +209,7 @@ def public_page(view):
             return response
         if response.status_code == 200 and not response.has_header("ETag"):
             response["ETag"] = _etag(response.content)
-        _public_headers(response)
+        _public_headers(request, response)
         response._public_page = True
         if stored_by_middleware:
             # The middleware answers If-None-Match once it has stored the whole page.
@@ -211,16 +219,78 @@ def public_page(view):
     return wrapper
 
 
+class _LocalFragments:
+    """The fragments this process served last, in memory, checked against the shared
+    site version like any entry: a page's fragments cost one cache round trip (the
+    version) instead of one each. Bounded by size (FRAGMENT_LOCAL_MB, the least
+    recently used out first), so a worker's memory does not grow with the archive.
+    It also remembers when the next scheduled story is due, per site version."""
+
+    # What an entry that is not a string (an article's keys, a section) is counted as.
+    OBJECT_BYTES = 2048
+
+    def __init__(self):
+        self._entries = collections.OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.next_publish = None  # (site version, Unix time or None)
+
+    @property
+    def size(self):
+        return self._bytes
+
+    def get(self, key):
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
+
+    def put(self, key, entry):
+        value = entry[2]
+        size = sys.getsizeof(value) if isinstance(value, str) else self.OBJECT_BYTES
+        limit = settings.FRAGMENT_LOCAL_MB * 1024 * 1024
+        if size > limit // 8:
+            return  # one huge fragment would push out everything else
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (entry, size)
+            self._bytes += size
+            while self._bytes > limit:
+                _key, (_entry, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+            self.next_publish = None
+
+
+local_fragments = _LocalFragments()
+
+
 def next_publish(version):
     """When the next scheduled article goes live (a Unix time), or None.
 
     A scheduled article turns live by the clock, with no save and so no
     `content_changed()`: whatever is cached must not outlive that moment. Read
     once per site version (scheduling, rescheduling and unscheduling all bump it)
-    and again once the moment has passed."""
-    entry = cache.get(NEXT_PUBLISH_KEY)
+    and again once the moment has passed: by this process from its memory, from the
+    shared cache, or from the database by the first process to need it."""
     now = _now()
-    if entry is not None and entry[0] == version and (entry[1] is None or entry[1] > now):
+
+    def fresh(entry):
+        return entry is not None and entry[0] == version and (entry[1] is None or entry[1] > now)
+
+    if fresh(local_fragments.next_publish):
+        return local_fragments.next_publish[1]
+    entry = cache.get(NEXT_PUBLISH_KEY)
+    if fresh(entry):
+        local_fragments.next_publish = entry
         return entry[1]
     from articles.models import Article
 
@@ -232,7 +302,31 @@ def next_publish(version):
     )
     moment = when.timestamp() if when else None
     cache.set(NEXT_PUBLISH_KEY, (version, moment), None)
+    local_fragments.next_publish = (version, moment)
     return moment
+
+
+def request_version(request):
+    """The site version this request works under: read once, then kept on the request."""
+    version = getattr(request, "_fragment_version", None) or getattr(
+        request, "_page_cache_version", None
+    )
+    if version is None:
+        version = site_version()
+        if request is not None:
+            request._fragment_version = version
+    return version
+
+
+def fresh_for(request, seconds):
+    """`seconds`, or fewer when the next scheduled story is due sooner: how long a shared
+    cache (the page cache, a CDN) may keep a page rendered or served now."""
+    if seconds <= 0:
+        return seconds
+    moment = next_publish(request_version(request))
+    if moment is None:
+        return seconds
+    return max(0, min(seconds, int(moment - _now())))
 
 
 def _lifetime(version, seconds):
@@ -248,39 +342,6 @@ def _lifetime(version, seconds):
 def fragment_key(name, parts):
     digest = hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()
     return f"{FRAGMENT_KEY_PREFIX}:{name}:{digest}"
-
-
-class _LocalFragments:
-    """The fragments this process served last, in memory, checked against the shared
-    site version like any entry: a page's fragments cost one cache round trip (the
-    version) instead of one each. Bounded (FRAGMENT_LOCAL_ENTRIES, least recently
-    used first out), so a worker's memory does not grow with the archive."""
-
-    def __init__(self):
-        self._entries = collections.OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def put(self, key, entry):
-        limit = settings.FRAGMENT_LOCAL_ENTRIES
-        with self._lock:
-            self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > limit:
-                self._entries.popitem(last=False)
-
-    def clear(self):
-        with self._lock:
-            self._entries.clear()
-
-
-local_fragments = _LocalFragments()
 
 
 def _fresh(entry, version):

@@ -34,6 +34,8 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import Resolver404, resolve
 
+from .caching import fresh_for
+
 logger = logging.getLogger(__name__)
 
 # URL name → key prefix for pages about one thing; the URL's `slug` names it.
@@ -81,8 +83,10 @@ class SurrogateKeyMiddleware:
         if not response.has_header("Surrogate-Key"):
             response["Surrogate-Key"] = " ".join(surrogate_keys_for(request))
         if settings.CDN_MAX_AGE > 0:
-            response["Surrogate-Control"] = f"max-age={settings.CDN_MAX_AGE}"
-            response["CDN-Cache-Control"] = f"max-age={settings.CDN_MAX_AGE}"
+            # No longer than until the next scheduled story: nothing purges at that moment.
+            seconds = fresh_for(request, settings.CDN_MAX_AGE)
+            response["Surrogate-Control"] = f"max-age={seconds}"
+            response["CDN-Cache-Control"] = f"max-age={seconds}"
         return response
 
 

@@ -359,8 +359,8 @@ PAGE_BROWSER_SECONDS = env_int("PAGE_BROWSER_SECONDS", 60)
 # and on a page-cache miss. Any change a reader could see ends them at once; 0: off.
 FRAGMENT_CACHE_SECONDS = env_int("FRAGMENT_CACHE_SECONDS", 600)
 # Each process also keeps the fragments it served last in memory (checked against the
-# shared version, so never stale): this many, the least recently used out first.
-FRAGMENT_LOCAL_ENTRIES = env_int("FRAGMENT_LOCAL_ENTRIES", 500)
+# shared version, so never stale): up to this many MB, the least recently used out first.
+FRAGMENT_LOCAL_MB = env_int("FRAGMENT_LOCAL_MB", 16)
 # PostgreSQL text search configuration; after changing it run rebuild_search_index.
 SEARCH_CONFIG = env.get("SEARCH_CONFIG", "english")
 # Search ranks at most this many of the newest matches (a common word matches thousands).

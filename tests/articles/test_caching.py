@@ -404,3 +404,65 @@ def test_a_page_from_kept_fragments_is_the_page_rendered_afresh(client, paths, s
         assert kept.status_code == fresh.status_code, path
         assert kept.content == fresh.content, path
     local_fragments.clear()
+
+
+def _max_age(header, name):
+    for part in header.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return int(value)
+    raise AssertionError(f"no {name} in {header!r}")
+
+
+def test_shared_caches_and_the_cdn_keep_no_page_past_the_next_scheduled_story(
+    client, article, settings, monkeypatch
+):
+    import datetime
+    import time
+
+    from django.utils import timezone
+
+    from newsroom import caching
+
+    settings.PAGE_CACHE_SECONDS = 300
+    settings.CDN_MAX_AGE = 86400
+    now = time.time()
+    monkeypatch.setattr(caching, "_now", lambda: now)
+    first = client.get("/")
+    assert _max_age(first["Cache-Control"], "s-maxage") == 300
+    assert first["Surrogate-Control"] == "max-age=86400"
+
+    ArticleFactory(
+        headline="Embargoed egret report",
+        slug="egret",
+        published_at=timezone.now() + datetime.timedelta(seconds=90),
+    )
+    content_changed()  # as scheduling does (Article.notify_change)
+    rendered = client.get("/")
+    assert 85 <= _max_age(rendered["Cache-Control"], "s-maxage") <= 90
+    assert _max_age(rendered["Cache-Control"], "max-age") == 60
+    assert 85 <= _max_age(rendered["Surrogate-Control"], "max-age") <= 90
+    # Served from the page cache 60 seconds later: the CDN may keep it 30 more, not 90.
+    monkeypatch.setattr(caching, "_now", lambda: now + 60)
+    with CaptureQueriesContext(connection) as queries:
+        hit = client.get("/")
+    assert len(queries) == 0
+    assert 25 <= _max_age(hit["Cache-Control"], "s-maxage") <= 30
+    assert 25 <= _max_age(hit["Surrogate-Control"], "max-age") <= 30
+
+
+def test_the_in_process_copy_stays_within_its_size(settings):
+    from newsroom.caching import local_fragments
+
+    settings.FRAGMENT_LOCAL_MB = 1
+    page = "x" * 100_000  # about 100 KB each: ten fit in 1 MB
+    for number in range(30):
+        local_fragments.put(f"page-{number}", (1, float("inf"), page))
+    assert local_fragments.size <= 1024 * 1024
+    assert local_fragments.get("page-29") is not None  # the newest are kept...
+    assert local_fragments.get("page-0") is None  # ...the oldest went first
+    # A fragment too big to keep without pushing out most others is not kept.
+    local_fragments.put("huge", (1, float("inf"), "x" * 200_000))
+    assert local_fragments.get("huge") is None
+    local_fragments.clear()
+    assert local_fragments.size == 0
