@@ -194,7 +194,9 @@ fifty = (
 section = Section.objects.annotate(n=Count("articles")).order_by("-n").first()
 tag = Tag.objects.annotate(n=Count("articles_taggedarticle_items")).order_by("-n").first()
 per_page = 20
-pages = max(1, -(-live.filter(section=section).count() // per_page))
+# The last *full* page: a half-empty last page renders fewer cards, which would make
+# the small archive's deep page look cheaper for a reason that is not its size.
+pages = max(1, live.filter(section=section).count() // per_page)
 print(json.dumps({
     "home": reverse("articles:home"),
     "section": reverse("articles:section", kwargs={"slug": section.slug}),
