@@ -22,6 +22,7 @@ from django.utils.decorators import method_decorator
 from django.views.generic import ListView
 from taggit.models import Tag
 
+from comments.models import closing_time
 from comments.templatetags.comment_tags import page_number as comments_page
 from newsroom.caching import cached_fragment, public_page
 
@@ -90,6 +91,7 @@ ARTICLE_PAGE_FIELDS = (
     "standfirst",
     "seo_title",
     "seo_description",
+    "comments_close_at",
 )
 
 
@@ -138,6 +140,8 @@ def article_context(article, request, whole=None):
         "page_title": article.seo_title or article.headline,
         "page_description": seo.description(article),
         "comments_page": comments_page(request),
+        # The thread is kept no longer than comments stay open (its form goes then).
+        "comments_close": functools.cache(lambda: closing_time(article)),
         "authors": functools.cache(lambda: prefetched().byline_authors),
         "tags": tags,
         "corrections": functools.cache(lambda: list(prefetched().corrections.all())),

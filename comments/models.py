@@ -33,6 +33,15 @@ class AlreadyReported(Exception):
     """This reader has already reported this comment."""
 
 
+def closing_time(article):
+    """When comments on `article` close by the clock, or None if they never do."""
+    times = [article.comments_close_at] if article.comments_close_at else []
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    if days and article.published_at:
+        times.append(article.published_at + datetime.timedelta(days=days))
+    return min(times, default=None)
+
+
 def closed_reason(article, now=None):
     """Why readers cannot comment on `article` now, or None when they can."""
     now = now or timezone.now()

@@ -329,13 +329,16 @@ def fresh_for(request, seconds):
     return max(0, min(seconds, int(moment - _now())))
 
 
-def _lifetime(version, seconds):
-    """(expiry time, seconds to keep) for an entry rendered now under `version`."""
+def _lifetime(version, seconds, until=None):
+    """(expiry time, seconds to keep) for an entry rendered now under `version`: no later
+    than the next scheduled story, nor than `until` (a datetime) when that is to come."""
     now = _now()
     expires = now + seconds
     moment = next_publish(version)
     if moment is not None:
         expires = min(expires, moment)
+    if until is not None and until.timestamp() > now:
+        expires = min(expires, until.timestamp())
     return expires, max(1, int(expires - now + 1))
 
 
@@ -348,7 +351,7 @@ def _fresh(entry, version):
     return entry is not None and entry[0] == version and entry[1] > _now()
 
 
-def cached_fragment(name, parts, render, request=None):
+def cached_fragment(name, parts, render, request=None, until=None):
     """What `render()` returns (HTML, or a small object a page is built on: the keys of
     an article, a section), kept in the shared cache under `name` and `parts`.
 
@@ -359,7 +362,9 @@ def cached_fragment(name, parts, render, request=None):
     scheduled story going live end it as they end cached pages. The version is read
     once per request (every fragment of a page is of one version), and entries are
     kept in this process too (`local_fragments`), so a page of several fragments
-    costs one cache round trip. FRAGMENT_CACHE_SECONDS = 0 turns fragments off."""
+    costs one cache round trip. `until` (a datetime) ends the entry sooner, for what
+    changes by the clock (comments closing). FRAGMENT_CACHE_SECONDS = 0 turns fragments
+    off."""
     seconds = settings.FRAGMENT_CACHE_SECONDS
     if seconds <= 0 or (request is not None and not is_anonymous(request)):
         # Signed-in staff see their work as the database has it.
@@ -383,7 +388,7 @@ def cached_fragment(name, parts, render, request=None):
         local_fragments.put(key, entry)
         return entry[2]
     html = render()
-    expires, keep = _lifetime(version, seconds)
+    expires, keep = _lifetime(version, seconds, until)
     entry = (version, expires, html)
     cache.set(key, entry, keep)
     local_fragments.put(key, entry)

@@ -5,11 +5,14 @@
       ... expensive markup ...
     {% endfragment %}
 
+    {% fragment "comments" article.pk until=comments_close %}...{% endfragment %}
+
 The first argument names the fragment (an empty name: not cached, for templates
 included by pages that cache and pages that don't); the others pick the entry. The
 entry ends when the site's content changes or the next scheduled story goes live
 (`newsroom.caching.cached_fragment`), so the parts only have to name what the
-markup shows, not every way it could change. Values the block reads from the
+markup shows, not every way it could change. `until=` (a datetime) ends it sooner, for
+what the clock changes. Values the block reads from the
 context should be lazy (callables, querysets): on a hit nothing inside runs.
 Previews are never cached (they show what readers do not see yet), nor pages for
 signed-in users: staff checking their work see it as the database has it.
@@ -24,10 +27,11 @@ register = template.Library()
 
 
 class FragmentNode(template.Node):
-    def __init__(self, nodelist, name, parts):
+    def __init__(self, nodelist, name, parts, until=None):
         self.nodelist = nodelist
         self.name = name
         self.parts = parts
+        self.until = until
 
     def render(self, context):
         name = self.name.resolve(context)
@@ -35,7 +39,10 @@ class FragmentNode(template.Node):
             return self.nodelist.render(context)
         parts = [part.resolve(context) for part in self.parts]
         request = context.get("request")
-        html = cached_fragment(name, parts, lambda: str(self.nodelist.render(context)), request)
+        until = self.until.resolve(context) if self.until is not None else None
+        html = cached_fragment(
+            name, parts, lambda: str(self.nodelist.render(context)), request, until or None
+        )
         return mark_safe(html)
 
 
@@ -44,10 +51,14 @@ def do_fragment(parser, token):
     bits = token.split_contents()
     if len(bits) < 2:
         raise template.TemplateSyntaxError(f"'{bits[0]}' needs a name.")
+    until = None
+    if bits[-1].startswith("until="):
+        until = parser.compile_filter(bits.pop()[len("until=") :])
     nodelist = parser.parse(("endfragment",))
     parser.delete_first_token()
     return FragmentNode(
         nodelist,
         parser.compile_filter(bits[1]),
         [parser.compile_filter(bit) for bit in bits[2:]],
+        until,
     )

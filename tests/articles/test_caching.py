@@ -466,3 +466,33 @@ def test_the_in_process_copy_stays_within_its_size(settings):
     assert local_fragments.get("huge") is None
     local_fragments.clear()
     assert local_fragments.size == 0
+
+
+def test_a_kept_comment_thread_ends_when_comments_close_by_the_clock(
+    client, article, fragments_only, monkeypatch
+):
+    import datetime
+    import time
+
+    from django.utils import timezone
+
+    from newsroom import caching
+
+    closes = timezone.now() + datetime.timedelta(seconds=60)
+    type(article).objects.filter(pk=article.pk).update(
+        comments_enabled=True, comments_close_at=closes
+    )
+    content_changed(article_ids=[article.pk])
+    url = article.get_absolute_url()
+    assert "Join the conversation" in client.get(url).content.decode()
+    assert queries_for(client, url) == []  # kept, closing time and all
+    # Sixty-one seconds later comments are closed: the kept thread, form and all, is not
+    # served past that moment (the clock moves the closing time into the past).
+    type(article).objects.filter(pk=article.pk).update(
+        comments_close_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    later = time.time() + 61
+    monkeypatch.setattr(caching, "_now", lambda: later)
+    html = client.get(url).content.decode()
+    assert "Comments on this article are closed." in html
+    assert "Join the conversation" not in html
