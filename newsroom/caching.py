@@ -306,11 +306,16 @@ def next_publish(version):
     return moment
 
 
-def request_version(request):
-    """The site version this request works under: read once, then kept on the request."""
-    version = getattr(request, "_fragment_version", None) or getattr(
+def _known_version(request):
+    """The site version this request has already read (by the page cache or a fragment)."""
+    return getattr(request, "_fragment_version", None) or getattr(
         request, "_page_cache_version", None
     )
+
+
+def request_version(request):
+    """The site version this request works under: read once, then kept on the request."""
+    version = _known_version(request)
     if version is None:
         version = site_version()
         if request is not None:
@@ -370,11 +375,10 @@ def cached_fragment(name, parts, render, request=None, until=None):
         # Signed-in staff see their work as the database has it.
         return render()
     key = fragment_key(name, parts)
-    version = getattr(request, "_fragment_version", None) or getattr(
-        request, "_page_cache_version", None
-    )
+    version = _known_version(request)
     entry = None
-    if version is None:
+    fetched = version is None  # the first fragment of a request reads the entry too
+    if fetched:
         found = cache.get_many([SITE_VERSION_KEY, key])
         version = found.get(SITE_VERSION_KEY) or site_version()
         entry = found.get(key)
@@ -382,7 +386,7 @@ def cached_fragment(name, parts, render, request=None, until=None):
             request._fragment_version = version
     if not _fresh(entry, version):
         entry = local_fragments.get(key)
-        if not _fresh(entry, version):
+        if not _fresh(entry, version) and not fetched:
             entry = cache.get(key)
     if _fresh(entry, version):
         local_fragments.put(key, entry)

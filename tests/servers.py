@@ -112,6 +112,17 @@ def redis_available():
     return shutil.which("redis-server") is not None
 
 
+def redis_reachable(url):
+    """Whether a Redis server answers at `url` (a running one, not a private one)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except Exception:  # any failure means there is no server to test against
+        return False
+    return True
+
+
 class PostgresServer:
     """A private PostgreSQL cluster: initdb into a temporary folder, pg_ctl on its own port.
 

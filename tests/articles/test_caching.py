@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from newsroom.caching import content_changed
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory
+from tests.servers import redis_reachable
 
 
 @pytest.fixture
@@ -193,17 +194,7 @@ def test_each_page_number_has_its_own_cache_entry(client, db, page):
 REDIS_URL = os.environ.get("READER_TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
 
 
-def _redis_available():
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except Exception:  # any failure means there is no server to test against
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _redis_available(), reason=f"needs a Redis server at {REDIS_URL}")
+@pytest.mark.skipif(not redis_reachable(REDIS_URL), reason=f"needs a Redis server at {REDIS_URL}")
 def test_page_cache_is_shared_through_redis_and_invalidated_for_everyone(client, article, settings):
     settings.CACHES = {
         "default": {

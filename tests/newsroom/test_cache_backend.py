@@ -6,22 +6,12 @@ import uuid
 import pytest
 
 from newsroom.cache_backends import ResilientRedisCache
+from tests.servers import redis_reachable
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11")
 
-
-def _redis_available():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except Exception:  # any failure means there is no server to test against
-        return False
-    return True
-
-
 pytestmark = pytest.mark.skipif(
-    not _redis_available(), reason=f"needs a Redis server at {REDIS_URL}"
+    not redis_reachable(REDIS_URL), reason=f"needs a Redis server at {REDIS_URL}"
 )
 
 
