@@ -318,8 +318,8 @@ class HomeView(ArticleListView):
         context = super().get_context_data(**kwargs)
         if context["page_obj"].number == 1:
             front = functools.cache(front_page)
-            for name in ("lead", "sections_front"):
-                context[name] = functools.partial(lambda name: front()[name], name)
+            context["lead"] = lambda: front()["lead"]
+            context["sections_front"] = lambda: front()["sections_front"]
             context["website_json_ld"] = seo.website
         return context
 
