@@ -15,7 +15,7 @@ from django.urls import reverse
 from PIL import Image as PILImage
 
 import articles.images
-import articles.models
+import articles.models.article
 import articles.richtext
 import comments.models
 from tests.factories import (
@@ -66,7 +66,7 @@ def calls(monkeypatch):
     spy(nh3, "clean")
     spy(articles.richtext, "_cleaner")
     spy(articles.richtext, "sanitize_body")
-    spy(articles.models, "sanitize_body")
+    spy(articles.models.article, "sanitize_body")
     spy(comments.models, "render_comment")
     spy(articles.images, "make_renditions")
     spy(PILImage, "open")
@@ -110,7 +110,7 @@ def test_the_spies_do_see_the_work_when_something_is_saved(calls):
         lead_image=ImageFactory(file=ContentFile(png_bytes(900, 600), name="lead.png"))
     )
     CommentFactory(article=article)
-    assert calls["articles.models.sanitize_body"] >= 1
+    assert calls["articles.models.article.sanitize_body"] >= 1
     assert calls["comments.models.render_comment"] >= 1
     assert calls["articles.images.make_renditions"] >= 1
     assert calls["PIL.Image.open"] >= 1

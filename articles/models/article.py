@@ -1,3 +1,5 @@
+"""Articles and what hangs on them: bylines, tags, corrections, old addresses."""
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -10,159 +12,9 @@ from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from .richtext import BODY_CONFIG, sanitize_body, word_count
-
-
-class Section(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-    description = models.TextField(blank=True, help_text="Shown at the top of the section page.")
-    position = models.PositiveSmallIntegerField(
-        default=0, help_text="Sections are listed in this order on the home page and menus."
-    )
-
-    class Meta:
-        ordering = ["position", "name"]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
-
-
-class Author(models.Model):
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
-    job_title = models.CharField(max_length=200, blank=True)
-    bio = models.TextField(blank=True, help_text="Plain text; shown on the author page.")
-    photo = models.ImageField(upload_to="authors/", blank=True)
-    email = models.EmailField(blank=True, help_text="For the newsroom only; never shown.")
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="author",
-        help_text="The staff account that writes as this author, if any.",
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
-
-
-class Image(models.Model):
-    file = models.ImageField(upload_to="images/%Y/%m/", width_field="width", height_field="height")
-    alt_text = models.CharField(
-        max_length=300,
-        help_text="Describe the picture for readers who cannot see it. Required.",
-    )
-    caption = models.CharField(max_length=500, blank=True)
-    credit = models.CharField(max_length=200, blank=True)
-    width = models.PositiveIntegerField(editable=False, default=0)
-    height = models.PositiveIntegerField(editable=False, default=0)
-    focal_x = models.FloatField(
-        default=0.5, help_text="Horizontal focal point, 0 (left) to 1 (right), kept in crops."
-    )
-    focal_y = models.FloatField(
-        default=0.5, help_text="Vertical focal point, 0 (top) to 1 (bottom), kept in crops."
-    )
-    renditions = models.JSONField(
-        default=dict,
-        blank=True,
-        editable=False,
-        help_text="Derived files made when the image is saved: name → {url, width, height}.",
-    )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
-                name="image_focal_point_in_frame",
-            ),
-        ]
-
-    def __str__(self):
-        return self.alt_text or self.file.name
-
-    def save(self, *args, **kwargs):
-        from . import images
-
-        if self.file and not self.file._committed:
-            upload = self.file.file
-            if not getattr(upload, "newsroom_clean", False):
-                # Everything stored is re-encoded: no EXIF, GPS or hidden payload survives.
-                self.file = images.clean_original(upload, self.file.name)
-            self.width, self.height = self.file.width, self.file.height
-        elif self.file and not (self.width and self.height):
-            self.width, self.height = self.file.width, self.file.height
-        super().save(*args, **kwargs)
-        if self._renditions_stale(kwargs.get("update_fields")):
-            self.refresh_renditions()
-
-    def _renditions_stale(self, update_fields):
-        if not self.file:
-            return False
-        if update_fields is not None and not {"file", "focal_x", "focal_y"} & set(update_fields):
-            return False
-        return not self.renditions or self._rendition_source() != getattr(
-            self, "_rendered_from", None
-        )
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        # Only when the fields are loaded: touching a deferred one would query again
-        # (and recurse through from_db).
-        if {"file", "focal_x", "focal_y"} <= set(field_names):
-            instance._rendered_from = instance._rendition_source()
-        return instance
-
-    def _rendition_source(self):
-        return (self.file.name, self.focal_x, self.focal_y)
-
-    def refresh_renditions(self):
-        """Make the renditions again from the stored original (derived data, made on save)."""
-        from . import images
-
-        old = self.renditions
-        self.renditions = images.make_renditions(self)
-        images.delete_renditions(old, keep={entry["path"] for entry in self.renditions.values()})
-        type(self).objects.filter(pk=self.pk).update(renditions=self.renditions)
-        self._rendered_from = self._rendition_source()
-
-    @property
-    def srcset(self):
-        """The WebP widths for `<img srcset>`, narrowest first; empty when none exist."""
-        widths = sorted(
-            (entry["width"], entry["url"])
-            for name, entry in self.renditions.items()
-            if name.startswith("w") and isinstance(entry, dict)
-        )
-        return ", ".join(f"{url} {width}w" for width, url in widths)
-
-    def rendition_url(self, name):
-        entry = self.renditions.get(name) if self.renditions else None
-        return entry["url"] if entry else self.file.url
-
-    @property
-    def default_url(self):
-        """A mid-size rendition for plain `src`, or the original when there is none."""
-        for name in ("w960", "w640", "w1280", "w320", "w1920"):
-            if self.renditions and name in self.renditions:
-                return self.renditions[name]["url"]
-        return self.file.url
+from ..richtext import BODY_CONFIG, sanitize_body, word_count
+from .media import Image
+from .taxonomy import Author, Section
 
 
 class TaggedArticle(TaggedItemBase):
@@ -337,7 +189,7 @@ class Article(models.Model):
             SlugRedirect.objects.filter(old_path=new_path).delete()
 
     def _require(self, allowed, message):
-        from .workflow import require
+        from ..workflow import require
 
         require(allowed, message)
 
@@ -355,7 +207,7 @@ class Article(models.Model):
 
     def submit(self, *, by):
         """A draft goes to the editors for review."""
-        from .workflow import can_submit
+        from ..workflow import can_submit
 
         if self.status != self.Status.DRAFT:
             raise ValidationError("Only a draft can be submitted for review.")
@@ -366,7 +218,7 @@ class Article(models.Model):
     def publish(self, *, by, at=None):
         """Make the article live now (or at `at`; a future time schedules it). An article
         already dated in the past keeps its date, and so its address."""
-        from .workflow import can_publish
+        from ..workflow import can_publish
 
         self._require(can_publish(by), "Only an editor may publish articles.")
         was_visible = self.is_live
@@ -381,7 +233,7 @@ class Article(models.Model):
 
     def schedule(self, at, *, by):
         """Publish at a future time (an embargo): it goes live by itself then."""
-        from .workflow import can_publish
+        from ..workflow import can_publish
 
         self._require(can_publish(by), "Only an editor may schedule articles.")
         if at is None or at <= timezone.now():
@@ -393,7 +245,7 @@ class Article(models.Model):
 
     def withdraw(self, *, by):
         """Take a published article down; readers get 410 Gone from then on."""
-        from .workflow import can_publish
+        from ..workflow import can_publish
 
         self._require(can_publish(by), "Only an editor may withdraw articles.")
         if self.status != self.Status.PUBLISHED:
@@ -406,7 +258,7 @@ class Article(models.Model):
     def return_to_draft(self, *, by):
         """Send an article in review back to its writer, or take a scheduled one off the
         schedule, without it ever being seen."""
-        from .workflow import can_edit, can_publish
+        from ..workflow import can_edit, can_publish
 
         if self.status == self.Status.REVIEW:
             self._require(can_edit(by, self), "You may not change this article.")
@@ -451,7 +303,7 @@ class Article(models.Model):
 
     @property
     def reading_minutes(self):
-        from .richtext import WORDS_PER_MINUTE
+        from ..richtext import WORDS_PER_MINUTE
 
         return max(1, round(self.word_count / WORDS_PER_MINUTE))
 
@@ -520,22 +372,6 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.article}"
-
-
-class Revision(models.Model):
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
-    data = models.JSONField(help_text="Snapshot of the editable fields, bylines and tags.")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["article", "-created_at"], name="revision_article")]
-
-    def __str__(self):
-        return f"Revision of {self.article} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class SlugRedirect(models.Model):

@@ -1,0 +1,114 @@
+"""The image library."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Image(models.Model):
+    file = models.ImageField(upload_to="images/%Y/%m/", width_field="width", height_field="height")
+    alt_text = models.CharField(
+        max_length=300,
+        help_text="Describe the picture for readers who cannot see it. Required.",
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    credit = models.CharField(max_length=200, blank=True)
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    focal_x = models.FloatField(
+        default=0.5, help_text="Horizontal focal point, 0 (left) to 1 (right), kept in crops."
+    )
+    focal_y = models.FloatField(
+        default=0.5, help_text="Vertical focal point, 0 (top) to 1 (bottom), kept in crops."
+    )
+    renditions = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Derived files made when the image is saved: name → {url, width, height}.",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
+                name="image_focal_point_in_frame",
+            ),
+        ]
+
+    def __str__(self):
+        return self.alt_text or self.file.name
+
+    def save(self, *args, **kwargs):
+        from .. import images
+
+        if self.file and not self.file._committed:
+            upload = self.file.file
+            if not getattr(upload, "newsroom_clean", False):
+                # Everything stored is re-encoded: no EXIF, GPS or hidden payload survives.
+                self.file = images.clean_original(upload, self.file.name)
+            self.width, self.height = self.file.width, self.file.height
+        elif self.file and not (self.width and self.height):
+            self.width, self.height = self.file.width, self.file.height
+        super().save(*args, **kwargs)
+        if self._renditions_stale(kwargs.get("update_fields")):
+            self.refresh_renditions()
+
+    def _renditions_stale(self, update_fields):
+        if not self.file:
+            return False
+        if update_fields is not None and not {"file", "focal_x", "focal_y"} & set(update_fields):
+            return False
+        return not self.renditions or self._rendition_source() != getattr(
+            self, "_rendered_from", None
+        )
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Only when the fields are loaded: touching a deferred one would query again
+        # (and recurse through from_db).
+        if {"file", "focal_x", "focal_y"} <= set(field_names):
+            instance._rendered_from = instance._rendition_source()
+        return instance
+
+    def _rendition_source(self):
+        return (self.file.name, self.focal_x, self.focal_y)
+
+    def refresh_renditions(self):
+        """Make the renditions again from the stored original (derived data, made on save)."""
+        from .. import images
+
+        old = self.renditions
+        self.renditions = images.make_renditions(self)
+        images.delete_renditions(old, keep={entry["path"] for entry in self.renditions.values()})
+        type(self).objects.filter(pk=self.pk).update(renditions=self.renditions)
+        self._rendered_from = self._rendition_source()
+
+    @property
+    def srcset(self):
+        """The WebP widths for `<img srcset>`, narrowest first; empty when none exist."""
+        widths = sorted(
+            (entry["width"], entry["url"])
+            for name, entry in self.renditions.items()
+            if name.startswith("w") and isinstance(entry, dict)
+        )
+        return ", ".join(f"{url} {width}w" for width, url in widths)
+
+    def rendition_url(self, name):
+        entry = self.renditions.get(name) if self.renditions else None
+        return entry["url"] if entry else self.file.url
+
+    @property
+    def default_url(self):
+        """A mid-size rendition for plain `src`, or the original when there is none."""
+        for name in ("w960", "w640", "w1280", "w320", "w1920"):
+            if self.renditions and name in self.renditions:
+                return self.renditions[name]["url"]
+        return self.file.url
