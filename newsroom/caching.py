@@ -294,12 +294,7 @@ def next_publish(version):
         return entry[1]
     from articles.models import Article
 
-    when = (
-        Article.objects.scheduled()
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
-    )
+    when = Article.objects.next_visibility_change()
     moment = when.timestamp() if when else None
     cache.set(NEXT_PUBLISH_KEY, (version, moment), None)
     local_fragments.next_publish = (version, moment)

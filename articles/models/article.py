@@ -34,6 +34,13 @@ class ArticleQuerySet(models.QuerySet):
     def scheduled(self):
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
 
+    def next_visibility_change(self):
+        """When, by the clock alone, an article next appears on or leaves the site (the
+        soonest scheduled publication), or None. Caches keep nothing past that moment."""
+        return (
+            self.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
+        )
+
 
 class Article(models.Model):
     class Status(models.TextChoices):
