@@ -1,0 +1,32 @@
+"""WordPress eXtended RSS (WXR 1.0 to 1.2) import.
+
+reader.py reads the file into plain dicts; body.py turns post content into body HTML;
+media.py finds pictures in the uploads folder; importer.py maps items to articles,
+comments, authors and terms; summary.py counts what happened for the command's table.
+"""
+
+from django.db import transaction
+
+from .body import convert_content, render_shortcodes, wpautop
+from .importer import WordPressImporter, old_paths
+from .reader import WXRError, read_items
+
+
+def import_wordpress(path, **options):
+    """Import a WXR file; returns the Summary. Raises WXRError, leaving the database as
+    it was."""
+    importer = WordPressImporter(path, **options)
+    with transaction.atomic():
+        return importer.run()
+
+
+__all__ = [
+    "WXRError",
+    "WordPressImporter",
+    "convert_content",
+    "import_wordpress",
+    "old_paths",
+    "read_items",
+    "render_shortcodes",
+    "wpautop",
+]

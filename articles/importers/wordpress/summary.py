@@ -1,0 +1,51 @@
+"""What an import did, counted for the table the command prints."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Summary:
+    articles: Counter = field(default_factory=Counter)  # created / updated / unchanged
+    statuses: Counter = field(default_factory=Counter)  # published / scheduled / draft / review
+    comments: Counter = field(default_factory=Counter)
+    comment_statuses: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+    redirects: Counter = field(default_factory=Counter)
+    images: Counter = field(default_factory=Counter)
+    missing_media: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    created: Counter = field(default_factory=Counter)
+    article_ids: set = field(default_factory=set)
+    changed_article_ids: set = field(default_factory=set)
+
+    def rows(self):
+        rows = [("Articles", None)]
+        rows += [(f"{what}", self.articles[what]) for what in ("created", "updated", "unchanged")]
+        rows += [
+            (f"  {status}", self.statuses[status])
+            for status in ("published", "scheduled", "draft", "review")
+        ]
+        rows += [("Bylines and terms", None)]
+        rows += [
+            (f"{what} created", self.created[what]) for what in ("authors", "sections", "tags")
+        ]
+        rows += [("Comments", None)]
+        rows += [(f"{what}", self.comments[what]) for what in ("created", "updated", "unchanged")]
+        rows += [
+            (f"  {status}", self.comment_statuses[status])
+            for status in ("approved", "pending", "spam", "rejected")
+        ]
+        rows += [("Old links (301)", None)]
+        rows += [(f"{what}", self.redirects[what]) for what in ("created", "unchanged")]
+        if self.redirects["conflict"]:
+            rows.append(("taken by another article", self.redirects["conflict"]))
+        rows += [("Featured images", None)]
+        rows += [(f"{what}", self.images[what]) for what in ("imported", "kept", "missing")]
+        if self.images["unusable"]:
+            rows.append(("unusable", self.images["unusable"]))
+        rows += [("Skipped", None)]
+        rows += [(label, count) for label, count in sorted(self.skipped.items())]
+        if not self.skipped:
+            rows.append(("nothing", 0))
+        return rows
