@@ -318,11 +318,11 @@ BAD_FILES = {
         ),
         ["entities"],
     ),
-    "bad-post-id": (
+    "mismatched-tag": (
         lambda: COURIER.read_bytes().replace(
-            b"<wp:post_id>105</wp:post_id>", b"<wp:post_id>one-oh-five</wp:post_id>"
+            b"<wp:post_name>new-bridge</wp:post_name>", b"<wp:post_name>new-bridge</wp:post_nam>"
         ),
-        ["Coming soon: the new bridge", "wp:post_id"],
+        ["not well-formed XML at line", "mismatched tag"],
     ),
 }
 

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from .body import convert_content, render_shortcodes, wpautop
 from .importer import WordPressImporter, old_paths
-from .reader import WXRError, read_items
+from .reader import WXRError, WXRFile
 
 
 def import_wordpress(path, **options):
@@ -22,11 +22,11 @@ def import_wordpress(path, **options):
 
 __all__ = [
     "WXRError",
+    "WXRFile",
     "WordPressImporter",
     "convert_content",
     "import_wordpress",
     "old_paths",
-    "read_items",
     "render_shortcodes",
     "wpautop",
 ]

@@ -6,6 +6,7 @@ time. The command wraps everything in one transaction.
 """
 
 import datetime
+import hashlib
 import re
 import zoneinfo
 from pathlib import Path
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from articles.models import Article, SlugRedirect
-from comments.models import Comment
+from comments.models import Comment, ModerationEvent
 
 from ..common import (
     Catalogue,
@@ -29,9 +30,10 @@ from ..common import (
     truncate_words,
     unique_article_slug,
 )
+from . import rerun
 from .body import convert_content
 from .media import MediaLibrary
-from .reader import Header, WXRError, item_date, read_items
+from .reader import REPAIR_NOTES, Header, WXRError, WXRFile, describe, item_date, pub_date
 from .summary import Summary
 
 POST_STATUS = {
@@ -57,7 +59,7 @@ _LOGIN_JUNK = re.compile(r"[^a-zA-Z0-9 _.\-@]")
 
 def old_paths(item, wp_id):
     """Every address the post answered at on the old site, as request paths."""
-    paths = {f"/?p={wp_id}"}
+    paths = {f"/?p={wp_id}"} if wp_id else set()
     # The guid is not used: it is an identifier, often copied between posts.
     for url in (item.get("link", ""),):
         parts = urlsplit(url.strip())
@@ -73,6 +75,20 @@ def old_paths(item, wp_id):
     return sorted(paths)
 
 
+def _terms(categories):
+    """An item's <category> elements as (taxonomy, nicename, name). WordPress before 2.6
+    wrote categories without a domain and tags as domain="tag"; WordPress.com wrote both
+    forms of each category, which count once."""
+    seen, terms = set(), []
+    for domain, nicename, name in categories:
+        domain = {"": "category", "tag": "post_tag"}.get(domain, domain)
+        nicename = nicename or slugify(one_line(name))
+        if (domain, one_line(name).lower()) not in seen:
+            seen.add((domain, one_line(name).lower()))
+            terms.append((domain, nicename, name))
+    return terms
+
+
 class WordPressImporter:
     def __init__(self, path, *, media_dir=None, site_timezone="UTC", progress=None):
         self.path = Path(path)
@@ -83,65 +99,104 @@ class WordPressImporter:
         self.catalogue = Catalogue()
         self.header = Header()
         self.media = MediaLibrary(self.header, self.media_dir, self.summary)
-        self.current = None  # the WordPress post being imported, for error messages
+        self.current = None  # the WordPress item being imported, for error messages
+        self.keys = set()  # keys of the items without a post id seen in this run
 
     def run(self):
         """Check the whole file, then import it. Call inside a transaction."""
-        for _ in read_items(self.path, self.header):
-            continue
-        posts = self.header.items.get("post", 0)
-        bar = self.progress(posts)
-        with transaction.atomic():
-            for item in read_items(self.path, Header()):
-                post_type = item.get("wp:post_type", "").strip() or "post"
-                if post_type != "post":
-                    self.summary.skipped[f"{post_type} items"] += 1
-                    if item["comments"]:
-                        self.summary.skipped[f"comments on {post_type} items"] += len(
-                            item["comments"]
-                        )
-                    continue
-                self.current = item.get("wp:post_id", "").strip()
-                self.import_post(item)
-                bar.update(1)
-        bar.close()
+        with WXRFile(self.path) as wxr:
+            self.header = wxr.check()
+            self.media.header = self.header
+            for kind in wxr.repairs:
+                self.summary.notes.append(f"{self.path.name}: {REPAIR_NOTES[kind]}")
+            bar = self.progress(self.header.items.get("post", 0))
+            with transaction.atomic():
+                for item in wxr.items():
+                    post_type = item.get("wp:post_type", "").strip() or "post"
+                    if post_type != "post":
+                        self.summary.skipped[f"{post_type} items"] += 1
+                        if item["comments"]:
+                            self.summary.skipped[f"comments on {post_type} items"] += len(
+                                item["comments"]
+                            )
+                        continue
+                    self.current = describe(item)
+                    try:
+                        self.import_post(item)
+                    except (ValueError, TypeError, KeyError, OverflowError) as error:
+                        raise WXRError(
+                            f"{self.path.name}: {self.current} could not be read: {error}"
+                        ) from error
+                    bar.update(1)
+            bar.close()
         self.summary.created.update(self.catalogue.created)
         return self.summary
 
     # -- posts -------------------------------------------------------------
 
+    def post_date(self, item, status, article):
+        """(published_at, created_at) for the post. A published post without any date
+        takes its RSS pubDate, or else the time of its first import; the summary says so."""
+        date = item_date(item, "post_date", self.site_tz)
+        now = datetime.datetime.now(datetime.UTC)
+        if date is None and status == Article.Status.PUBLISHED:
+            date, source = pub_date(item), "its RSS pubDate"
+            if date is None:
+                date = article.published_at if article and article.published_at else now
+                source = "the time of the import"
+            self.summary.undated[source] += 1
+            self.summary.notes.append(
+                f"{describe(item)} is published but has no date: dated by {source} "
+                f"({date:%Y-%m-%d %H:%M} UTC)"
+            )
+        created_at = date or (article.created_at if article else now)
+        return (date if status == Article.Status.PUBLISHED else None), created_at
+
+    def find_article(self, item, wp_id):
+        """(the article this item was imported as, or None; the key of an item without
+        a post id)."""
+        if wp_id is not None:
+            return Article.objects.filter(wp_id=wp_id).first(), ""
+        parts = [item.get(name, "").strip() for name in ("guid", "link")]
+        key = next((part for part in parts if part), "") or "{}|{}".format(
+            one_line(item.get("title", "")), item.get("wp:post_date", "").strip()
+        )
+        if key in self.keys:  # two items alike: the second is a post of its own
+            key = f"{key}#{item['number']}"
+        self.keys.add(key)
+        return rerun.find_by_key(key), key
+
     def import_post(self, item):
         title = one_line(item.get("title", ""))
-        try:
-            wp_id = int(item.get("wp:post_id", "").strip())
-        except ValueError as error:
-            raise WXRError(
-                f"{self.path.name}: the post {title!r} has no valid <wp:post_id>"
-            ) from error
         wp_status = item.get("wp:status", "").strip()
         if wp_status not in POST_STATUS:
             self.summary.skipped[f"posts with status {wp_status or 'none'}"] += 1
             return
+        raw_id = item.get("wp:post_id", "").strip()
+        wp_id = int(raw_id) if raw_id.isdigit() and int(raw_id) > 0 else None
+        if wp_id is None:
+            self.summary.notes.append(
+                f"{describe(item)} has no post id: imported, and found again on a re-run by "
+                "its guid or link"
+            )
+        article, key = self.find_article(item, wp_id)
         status = POST_STATUS[wp_status]
         if item.get("wp:post_password", "").strip() and status == Article.Status.PUBLISHED:
             # A newsroom has no password-protected pages: keep it off the public site.
             status = Article.Status.DRAFT
             self.summary.notes.append(
-                f"post {wp_id} ({title or 'untitled'}) was password-protected: imported as a draft"
+                f"{describe(item)} was password-protected: imported as a draft"
             )
         body = convert_content(item.get("content:encoded", ""))
-        published_at = item_date(item, "post_date", self.site_tz)
-        created_at = published_at or datetime.datetime.now(datetime.UTC)
-        if status != Article.Status.PUBLISHED:
-            published_at = None
-        headline = headline_from(title, html_to_text(body), f"Untitled (WordPress post {wp_id})")
-
-        article = Article.objects.filter(wp_id=wp_id).first()
+        published_at, created_at = self.post_date(item, status, article)
+        suffix = wp_id or hashlib.sha256(key.encode()).hexdigest()[:8]
+        headline = headline_from(title, html_to_text(body), f"Untitled (WordPress post {suffix})")
         slug_base = slugify(unquote(item.get("wp:post_name", "").strip())) or slugify(headline)
         slug = unique_article_slug(
-            slug_base or f"post-{wp_id}", suffix=wp_id, exclude_pk=article.pk if article else None
+            slug_base or f"post-{suffix}", suffix=suffix, exclude_pk=article.pk if article else None
         )
         section, tags = self.terms(item)
+        author = self.author(item.get("dc:creator", ""))
         values = {
             "headline": headline,
             "slug": slug,
@@ -150,42 +205,96 @@ class WordPressImporter:
             "section": section,
             "status": status,
             "published_at": published_at,
-            "created_at": created_at,
             "featured": item.get("wp:is_sticky", "").strip() == "1",
             "comments_enabled": item.get("wp:comment_status", "open").strip() == "open",
         }
-        created = article is None
-        if created:
-            article = Article(wp_id=wp_id, **values)
+        incoming = {
+            **{name: value for name, value in values.items() if name != "section"},
+            "section_id": section.pk if section else None,
+            "published_at": published_at.isoformat() if published_at else None,
+            "bylines": [author.pk],
+            "tags": sorted((tag.name for tag in tags), key=str.lower),
+        }
+        if article is None:
+            article = Article(wp_id=wp_id, created_at=created_at, **values)
             article.lead_image = self.media.lead_image(item, None)
             article.save()
-            changed = True
+            set_bylines(article, [author])
+            set_tags(article, tags)
+            incoming["lead_image_id"] = article.lead_image_id
+            rerun.record_import(article, incoming, post_id=wp_id, key=key)
+            outcome = "created"
         else:
-            changed = False
-            for name, value in values.items():
-                current = getattr(article, name)
-                if current != value:
-                    setattr(article, name, value)
-                    changed = True
-            if article.lead_image_id is None:
-                image = self.media.lead_image(item, None)
-                if image is not None:
-                    article.lead_image = image
-                    changed = True
-            else:
-                self.media.lead_image(item, article.lead_image)
-            if changed:
-                article.save()
-        changed |= set_bylines(article, [self.author(item.get("dc:creator", ""))])
-        changed |= set_tags(article, tags)
-        self.summary.articles["created" if created else "updated" if changed else "unchanged"] += 1
-        if changed:
+            outcome = self.update_post(item, article, values, incoming, author, tags, wp_id, key)
+        self.summary.articles[outcome] += 1
+        if outcome != "unchanged":
             self.summary.changed_article_ids.add(article.pk)
         self.summary.article_ids.add(article.pk)
-        label = status if not article.is_scheduled else "scheduled"
+        label = article.status if not article.is_scheduled else "scheduled"
         self.summary.statuses[label] += 1
         self.redirects(item, wp_id, article)
         self.import_comments(item, article)
+
+    def update_post(self, item, article, values, incoming, author, tags, wp_id, key):
+        """Apply what changed in WordPress to the field groups the desk left alone."""
+        current = rerun.article_state(article)
+        imported = rerun.last_import(article)
+        # Never recorded (imported by an older Newsroom): whatever differs is the desk's.
+        baseline = imported
+        if baseline is None:
+            baseline = {**incoming, "lead_image_id": current["lead_image_id"]}
+        desk = rerun.desk_groups(current, baseline)
+        if "lead image" not in desk and article.lead_image_id is None:
+            incoming["lead_image_id"] = None
+            image = self.media.lead_image(item, None)
+            if image is not None:
+                values["lead_image"] = image
+                incoming["lead_image_id"] = image.pk
+        else:
+            incoming["lead_image_id"] = baseline.get("lead_image_id", article.lead_image_id)
+            if article.lead_image_id is not None:
+                self.media.lead_image(item, article.lead_image)
+        apply = [
+            group
+            for group, fields in rerun.FIELD_GROUPS.items()
+            if group not in desk and any(current[name] != incoming[name] for name in fields)
+        ]
+        kept = [
+            group
+            for group in sorted(desk)
+            if any(current[name] != incoming[name] for name in rerun.FIELD_GROUPS[group])
+        ]
+        for group in kept:
+            self.summary.kept[group] += 1
+        if kept:
+            self.summary.notes.append(
+                f"{describe(item)}: kept the desk's {', '.join(kept)} (changed since the "
+                "last import; WordPress differs)"
+            )
+        if not apply:
+            if imported is None:
+                rerun.record_import(article, incoming, post_id=wp_id, key=key)
+            return "unchanged"
+        was = article.status
+        fields = {name for group in apply for name in rerun.FIELD_GROUPS[group]}
+        for name, value in values.items():
+            if name in fields or f"{name}_id" in fields:
+                setattr(article, name, value)
+        if fields - {"bylines", "tags"}:
+            article.save()
+        if "bylines" in fields:
+            set_bylines(article, [author])
+        if "tags" in fields:
+            set_tags(article, tags)
+        if article.status != was:
+            self.summary.notes.append(
+                f"{describe(item)}: status {was} → {article.status}, as in WordPress"
+            )
+        after = rerun.article_state(article)
+        rerun.record_import(
+            article, {**incoming, **{name: after[name] for name in fields}}, post_id=wp_id, key=key
+        )
+        return "updated"
 
     def author(self, login):
         login = login.strip()
@@ -208,9 +317,10 @@ class WordPressImporter:
     def terms(self, item):
         """The section (the primary category, or the first real one) and the tags (the
         post's tags and its other categories)."""
+        item_categories = _terms(item["categories"])
         categories = [
             (nicename, one_line(name))
-            for domain, nicename, name in item["categories"]
+            for domain, nicename, name in item_categories
             if domain == "category" and nicename != "uncategorized"
         ]
         primary = self.header.categories.get(
@@ -223,7 +333,7 @@ class WordPressImporter:
             self.catalogue.section(chosen[1], slug_hint=unquote(chosen[0])) if chosen else None
         )
         tags = []
-        for domain, nicename, name in item["categories"]:
+        for domain, nicename, name in item_categories:
             if domain == "post_tag" or (
                 domain == "category"
                 and nicename != "uncategorized"
@@ -249,7 +359,7 @@ class WordPressImporter:
                 self.summary.redirects["conflict"] += 1
                 self.summary.notes.append(
                     f"old link {path} already leads to article {existing.article_id}; "
-                    f"not pointed at WordPress post {wp_id}"
+                    f"not pointed at {describe(item)}"
                 )
 
     # -- comments ------------------------------------------------------------
@@ -261,14 +371,17 @@ class WordPressImporter:
             if kind in PING_TYPES:
                 self.summary.skipped[f"{kind}s"] += 1
                 continue
-            try:
-                data["id"] = int(data.get("wp:comment_id", "").strip())
-                data["parent"] = int(data.get("wp:comment_parent", "0").strip() or 0)
-            except ValueError as error:
-                raise WXRError(
-                    f"{self.path.name}: a comment on post {article.wp_id} has no valid "
-                    "<wp:comment_id>"
-                ) from error
+            raw_id = data.get("wp:comment_id", "").strip()
+            if not raw_id.isdigit() or int(raw_id) == 0:
+                self.summary.skipped["comments without a comment id"] += 1
+                self.summary.notes.append(
+                    f"a comment on {describe(item)} has no <wp:comment_id>: not imported, as "
+                    "a re-run could not find it again"
+                )
+                continue
+            data["id"] = int(raw_id)
+            parent = data.get("wp:comment_parent", "0").strip()
+            data["parent"] = int(parent) if parent.isdigit() else 0
             comments.append(data)
         by_id = {c["id"]: c for c in comments}
 
@@ -290,6 +403,12 @@ class WordPressImporter:
         if status is None:
             self.summary.skipped[f"comments with status {approved or 'none'}"] += 1
             return
+        comment = existing.get(data["id"])
+        if comment is not None:
+            self.update_comment(comment, status)
+            saved[data["id"]] = comment
+            self.summary.comment_statuses[comment.status] += 1
+            return
         parent = saved.get(data["parent"])
         email = data.get("wp:comment_author_email", "").strip()
         try:
@@ -298,34 +417,40 @@ class WordPressImporter:
             email = ""
         if len(email) > Comment._meta.get_field("email").max_length:
             email = ""
-        values = {
-            "article_id": article.pk,
-            "parent_id": parent.pk if parent else None,
-            "name": truncate_words(one_line(data.get("wp:comment_author", "")), 100) or "Anonymous",
-            "email": email,
-            "body": html_to_text(data.get("wp:comment_content", "")) or "(no text)",
-            "status": status,
-            "created_at": item_date(data, "comment_date", self.site_tz)
+        comment = Comment(
+            wp_id=data["id"],
+            article_id=article.pk,
+            parent_id=parent.pk if parent else None,
+            name=truncate_words(one_line(data.get("wp:comment_author", "")), 100) or "Anonymous",
+            email=email,
+            body=html_to_text(data.get("wp:comment_content", "")) or "(no text)",
+            status=status,
+            created_at=item_date(data, "comment_date", self.site_tz)
             or article.published_at
             or article.created_at,
-            "moderation_reason": "Imported from WordPress.",
-        }
-        comment = existing.get(data["id"])
-        if comment is None:
-            comment = Comment(wp_id=data["id"], **values)
-            comment.save()
-            self.summary.comments["created"] += 1
-        else:
-            changed = [name for name, value in values.items() if getattr(comment, name) != value]
-            if changed:
-                for name in changed:
-                    setattr(comment, name, values[name])
-                comment.save()
-                self.summary.comments["updated"] += 1
-            else:
-                self.summary.comments["unchanged"] += 1
+            moderation_reason="Imported from WordPress.",
+        )
+        comment.save()
+        ModerationEvent.objects.create(
+            comment=comment,
+            from_status="",
+            to_status=status,
+            reason=f"{rerun.IMPORT_REASON}: {status} in WordPress.",
+        )
+        self.summary.comments["created"] += 1
         saved[data["id"]] = comment
         self.summary.comment_statuses[status] += 1
+
+    def update_comment(self, comment, status):
+        """Only the status of an imported comment follows WordPress, and only while no one
+        here has moderated it; its text and author are never written again."""
+        if comment.status == status:
+            self.summary.comments["unchanged"] += 1
+        elif rerun.comment_moderated_by_desk(comment):
+            self.summary.comments["kept"] += 1
+        else:
+            comment.moderate(status, reason=f"{rerun.IMPORT_REASON}: {status} in WordPress.")
+            self.summary.comments["updated"] += 1
 
 
 class _NoProgress:

@@ -16,6 +16,8 @@ class Summary:
     missing_media: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     created: Counter = field(default_factory=Counter)
+    kept: Counter = field(default_factory=Counter)  # field group → articles where the desk's stood
+    undated: Counter = field(default_factory=Counter)  # where a dateless post's date came from
     article_ids: set = field(default_factory=set)
     changed_article_ids: set = field(default_factory=set)
 
@@ -26,12 +28,22 @@ class Summary:
             (f"  {status}", self.statuses[status])
             for status in ("published", "scheduled", "draft", "review")
         ]
+        if self.undated:
+            rows += [("Published without a date", None)]
+            rows += [
+                (f"dated by {source}", count) for source, count in sorted(self.undated.items())
+            ]
+        if self.kept:
+            rows += [("Kept the desk's changes", None)]
+            rows += [(group, count) for group, count in sorted(self.kept.items())]
         rows += [("Bylines and terms", None)]
         rows += [
             (f"{what} created", self.created[what]) for what in ("authors", "sections", "tags")
         ]
         rows += [("Comments", None)]
         rows += [(f"{what}", self.comments[what]) for what in ("created", "updated", "unchanged")]
+        if self.comments["kept"]:
+            rows.append(("status kept (moderated here)", self.comments["kept"]))
         rows += [
             (f"  {status}", self.comment_statuses[status])
             for status in ("approved", "pending", "spam", "rejected")

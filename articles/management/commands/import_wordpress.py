@@ -18,10 +18,12 @@ class DryRun(Exception):
 
 class Command(BaseCommand):
     help = (
-        "Import a WordPress export (WXR 1.0 to 1.2): posts become articles with their authors, "
-        "sections, tags, comments, featured images and old links (301). Safe to run again: "
-        "it updates what it imported before. All or nothing: any error leaves the database "
-        "as it was."
+        "Import a WordPress export (WXR 1.0 to 1.2, WordPress 2.x to 6.x): posts become "
+        "articles with their authors, sections, tags, comments, featured images and old links "
+        "(301). Safe to run again: what changed in WordPress comes in, except where the desk "
+        "has changed the same thing since the last import (a withdrawn story stays withdrawn, "
+        "an edited headline stays, a moderator's decision on a comment stands); new posts and "
+        "comments are added. All or nothing: any error leaves the database as it was."
     )
 
     def add_arguments(self, parser):
@@ -67,8 +69,7 @@ class Command(BaseCommand):
             raise CommandError(f"{error}. Nothing was imported.") from error
         except DatabaseError as error:
             raise CommandError(
-                f"the database refused WordPress post {importer.current}: {error}. "
-                "Nothing was imported."
+                f"the database refused {importer.current}: {error}. Nothing was imported."
             ) from error
         except DryRun:
             self.stdout.write("Dry run: nothing was saved.")
