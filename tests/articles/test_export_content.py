@@ -284,3 +284,59 @@ def test_export_to_a_file_prints_a_summary(archive, tmp_path):
     call_command("export_content", "-o", str(target), stdout=out)
     assert target.read_text(encoding="utf-8").startswith('{"counts"')
     assert "article" in out.getvalue()
+
+
+def test_a_tampered_export_is_sanitised_and_rendered_again_on_import(archive, write, client):
+    """Derived data is made on import as on save: markup put into the file's article body
+    or comment HTML, or a rendition URL pointing elsewhere, never reaches a page."""
+    records = [json.loads(line) for line in export_text().splitlines()]
+    for record in records:
+        if record["type"] == "article" and record["id"] == archive.pk:
+            record["body"] = (
+                '<p>Fine.</p><script>alert(1)</script><img src=x onerror="alert(2)">'
+                '<p><a href="javascript:alert(3)">link</a></p>'
+            )
+            record["word_count"] = 999
+        if record["type"] == "comment" and record["wp_id"] == 9:
+            record["body_html"] = '<p>Hi</p><script>alert("comment")</script>'
+            record["body_fingerprint"] = "forged"
+        if record["type"] == "image":
+            for entry in record["renditions"].values():
+                entry["url"] = "https://evil.example/track.gif"
+    delete_all_content()
+
+    call_command(
+        "import_content",
+        write("\n".join(json.dumps(r) for r in records)),
+        stdout=io.StringIO(),
+    )
+
+    lead = Article.objects.get(pk=archive.pk)
+    assert lead.body == '<p>Fine.</p><p><a rel="noopener noreferrer">link</a></p>'
+    assert lead.word_count == 2
+    comment = Comment.objects.get(wp_id=9)
+    assert "<script" not in comment.body_html
+    assert comment.body_html.startswith("<p>Good news.</p>")
+    assert comment.body_fingerprint != "forged" and len(comment.body_fingerprint) == 64
+    image = Image.objects.get()
+    assert all(
+        entry["url"].startswith("/media/") and "evil" not in entry["url"]
+        for entry in image.renditions.values()
+    )
+    page = client.get(lead.get_absolute_url()).content.decode()
+    assert "alert(" not in page and "evil.example" not in page
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../outside.jpg", "images/../../x.jpg"])
+def test_an_image_path_outside_the_media_is_refused(archive, write, path):
+    lines = [json.loads(line) for line in export_text().splitlines()]
+    for record in lines:
+        if record["type"] == "image":
+            record["file"] = path
+    delete_all_content()
+
+    with pytest.raises(CommandError, match="is not a path inside the media"):
+        call_command(
+            "import_content", write("\n".join(json.dumps(r) for r in lines)), stdout=io.StringIO()
+        )
+    assert not Image.objects.exists()
