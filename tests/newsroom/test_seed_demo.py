@@ -2,12 +2,20 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 
 from articles.models import Article, Author, Correction, Image, Section
 from comments.models import Comment
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def demo_mode(settings):
+    """seed_demo is for DEBUG sites; the suite runs with production settings."""
+    settings.DEBUG = True
+
 
 MODELS = [Article, Author, Section, Image, Correction, Comment]
 
@@ -54,3 +62,17 @@ def test_seed_demo_twice_changes_nothing_the_second_time():
     call_command("seed_demo", stdout=out)
     assert snapshot() == before
     assert "nothing changed" in out.getvalue()
+
+
+def test_seed_demo_refuses_with_debug_off_and_changes_nothing(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--i-know-this-is-production"):
+        call_command("seed_demo", stdout=StringIO())
+    assert snapshot() == {name: [] for name in snapshot()}
+    assert not User.objects.filter(username="admin").exists()
+
+
+def test_seed_demo_in_production_only_when_asked_in_so_many_words(settings):
+    settings.DEBUG = False
+    call_command("seed_demo", "--i-know-this-is-production", stdout=StringIO())
+    assert User.objects.get(username="admin").is_superuser

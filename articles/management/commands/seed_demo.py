@@ -4,9 +4,10 @@ import datetime
 import io
 import random
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
@@ -102,9 +103,28 @@ def article_body(spec, rng):
 
 
 class Command(BaseCommand):
-    help = "Fill the database with demo sections, authors, articles, comments and users."
+    help = (
+        "Fill the database with demo sections, authors, articles, comments and users "
+        "(among them a superuser `admin` whose password is published in the README). "
+        "Refused with DEBUG off unless --i-know-this-is-production is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--i-know-this-is-production",
+            action="store_true",
+            dest="production",
+            help="Seed even with DEBUG off: creates accounts with published passwords.",
+        )
 
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["production"]:
+            raise CommandError(
+                "DEBUG is off, so this looks like production: seed_demo would create an "
+                "'admin' superuser and other accounts whose passwords are published in the "
+                "README. Nothing was changed. Run it with DEBUG=1 for a demo, or add "
+                "--i-know-this-is-production if you really mean it."
+            )
         rng = random.Random(2026)
         with transaction.atomic():
             created = self.seed(rng)
