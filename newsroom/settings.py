@@ -188,8 +188,11 @@ STORAGES = {
 # Without collectstatic (development, tests) fall back to the unhashed name.
 WHITENOISE_MANIFEST_STRICT = False
 # Media are served by Django only when asked (demo, development); production puts
-# them behind the web server, a CDN or object storage (docs/operations.md).
+# them behind the web server, a CDN or object storage (docs/operations.md, "Serving
+# uploaded images"). MEDIA_SERVED_BY_WEB_SERVER says the web server in front does it;
+# without one of the three, `check --deploy` warns (newsroom.checks).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
+MEDIA_SERVED_BY_WEB_SERVER = env_bool("MEDIA_SERVED_BY_WEB_SERVER")
 
 # Security. Production values are the default; DEBUG relaxes only what local HTTP needs.
 SECURE_CONTENT_TYPE_NOSNIFF = True
