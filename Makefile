@@ -2,14 +2,21 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The site alone (make demo), and the site with the dev extra: pytest, Playwright, moto...
+SITE_STAMP := $(VENV)/.installed-site
 STAMP := $(VENV)/.installed
-DEMO_ENV := DEBUG=1
+PORT ?= 8000
+DEMO_ENV := DEBUG=1 NEWSROOM_SITE_URL=http://127.0.0.1:$(PORT)
 
-.PHONY: demo test install lint format screenshots bench clean
+.PHONY: demo test install install-site lint format screenshots bench clean
 
-$(STAMP): pyproject.toml
+$(SITE_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(SITE_STAMP)
+
+$(STAMP): $(SITE_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
@@ -19,13 +26,16 @@ $(NODE_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+## Everything, with the dev extra (tests, lint); install-site: what the site needs.
 install: $(STAMP)
 
-## Run the site with demo content on SQLite at http://127.0.0.1:8000 (admin at /admin/).
-demo: install
+install-site: $(SITE_STAMP)
+
+## Run the site with demo content on SQLite at http://127.0.0.1:$(PORT) (admin at /admin/).
+demo: install-site
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
-	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
 test: install $(NODE_STAMP)

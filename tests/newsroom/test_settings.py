@@ -12,6 +12,8 @@ PRODUCTION = {
     "SECRET_KEY": "x7Hq2-production-like-secret-key-for-the-deploy-check-0123456789abcdef",
     "ALLOWED_HOSTS": "news.example.org",
     "DATABASE_URL": "sqlite:////tmp/newsroom-deploy-check.sqlite3",
+    # The web server in front serves /media/ (docs/deploy/); without it W001 warns.
+    "MEDIA_SERVED_BY_WEB_SERVER": "1",
 }
 
 
@@ -54,6 +56,36 @@ def test_check_deploy_is_clean_with_production_values():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_nothing_serves_the_pictures():
+    env = {**PRODUCTION, "MEDIA_SERVED_BY_WEB_SERVER": "0", "SERVE_MEDIA": "0"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "newsroom.W001" in result.stdout + result.stderr
+    assert "Uploaded images would not be served" in result.stdout + result.stderr
+
+
+def test_a_log_line_is_printed_once_in_development():
+    code = (
+        "import logging, django; django.setup(); "
+        "logging.getLogger('django.request').warning('Not Found: /nowhere/'); "
+        "logging.getLogger('newsroom.cdn').warning('purge failed'); "
+        "logging.getLogger('django.server').info('\"GET /nowhere/ HTTP/1.1\" 404 179')"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "LOG_LEVEL"}}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "newsroom.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Not Found: /nowhere/") == 1, result.stderr
+    assert result.stderr.count("purge failed") == 1, result.stderr
+    assert result.stderr.count("GET /nowhere/") == 1, result.stderr
 
 
 def test_check_deploy_complains_when_debug_is_on():
