@@ -131,18 +131,6 @@ class ImageAdmin(admin.ModelAdmin):
         if not change:
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)
-        if change:
-            # New crops or text on a picture that live articles show.
-            live = list(
-                Article.objects.live().filter(lead_image=obj).values_list("pk", "section_id")
-            )
-            if live:
-                from newsroom.caching import content_changed
-
-                content_changed(
-                    article_ids=[pk for pk, _section in live],
-                    section_ids=sorted({section for _pk, section in live if section}),
-                )
 
 
 class BylineInline(admin.TabularInline):
@@ -537,8 +525,6 @@ class ArticleAdmin(admin.ModelAdmin):
             if author is not None:
                 Byline.objects.create(article=article, author=author, position=0)
         revisions.record(article, request.user)
-        if article.status in (Article.Status.PUBLISHED, Article.Status.WITHDRAWN):
-            article.notify_change(was_visible=True)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(
@@ -708,10 +694,6 @@ class CorrectionAdmin(admin.ModelAdmin):
     list_select_related = ["article"]
     search_fields = ["text", "article__headline"]
     autocomplete_fields = ["article"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        obj.article.notify_change(was_visible=True)
 
 
 @admin.register(Revision)

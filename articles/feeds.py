@@ -13,13 +13,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
-from taggit.models import Tag
 
-from newsroom.caching import public_page
+from newsroom import invalidation
+from newsroom.caching import depends_on, public_page
 
 from . import seo
-from .models import Article, Author, Correction, Section
-from .views import LIST_FIELDS, bylines_prefetch
+from .models import LIST_FIELDS, Article, Author, Correction, Section, tags_in_use
 
 
 class NewsRssFeed(Rss201rev2Feed):
@@ -30,6 +29,7 @@ class NewsRssFeed(Rss201rev2Feed):
 class ArticleFeed(Feed):
     feed_type = NewsRssFeed
     description_template = None
+    page_params = ()
 
     def title(self, obj=None):
         return settings.NEWSROOM_SITE_NAME
@@ -43,17 +43,19 @@ class ArticleFeed(Feed):
     def articles(self, obj):
         return Article.objects.live()
 
+    def list_keys(self, obj):
+        return [invalidation.FRONT]
+
     def items(self, obj=None):
-        return list(
+        items = list(
             self.articles(obj)
-            .select_related("section", "lead_image")
+            .cards()
             .only(*LIST_FIELDS, "updated_at")
-            .prefetch_related(
-                bylines_prefetch(),
-                "tags",
-            )
+            .prefetch_related("tags")
             .order_by("-published_at", "-id")[: settings.FEED_ITEMS]
         )
+        depends_on(*self.list_keys(obj), *invalidation.cards(items))
+        return items
 
     def item_title(self, item):
         return item.headline
@@ -128,6 +130,9 @@ class SectionFeed(ArticleFeed):
     def articles(self, obj):
         return Article.objects.live().filter(section=obj)
 
+    def list_keys(self, obj):
+        return [invalidation.section(obj.pk)]
+
 
 class SectionAtomFeed(AtomMixin, SectionFeed):
     pass
@@ -135,7 +140,7 @@ class SectionAtomFeed(AtomMixin, SectionFeed):
 
 class TagFeed(ArticleFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        return get_object_or_404(tags_in_use(), slug=slug)
 
     def title(self, obj=None):
         return f"{obj.name} · {settings.NEWSROOM_SITE_NAME}"
@@ -148,6 +153,9 @@ class TagFeed(ArticleFeed):
 
     def articles(self, obj):
         return Article.objects.live().filter(taggedarticle__tag=obj)
+
+    def list_keys(self, obj):
+        return [invalidation.tag(obj.pk)]
 
 
 class TagAtomFeed(AtomMixin, TagFeed):
@@ -170,6 +178,9 @@ class AuthorFeed(ArticleFeed):
     def articles(self, obj):
         return Article.objects.live().filter(bylines__author=obj)
 
+    def list_keys(self, obj):
+        return [invalidation.author(obj.pk)]
+
 
 class AuthorAtomFeed(AtomMixin, AuthorFeed):
     pass
@@ -178,6 +189,7 @@ class AuthorAtomFeed(AtomMixin, AuthorFeed):
 @method_decorator(public_page, name="__call__")
 class CorrectionsFeed(Feed):
     feed_type = NewsRssFeed
+    page_params = ()
 
     def title(self):
         return f"Corrections · {settings.NEWSROOM_SITE_NAME}"
@@ -189,7 +201,9 @@ class CorrectionsFeed(Feed):
         return "Corrections, clarifications and updates to our stories, newest first."
 
     def items(self):
-        return list(Correction.objects.public()[: settings.FEED_ITEMS])
+        items = list(Correction.objects.public()[: settings.FEED_ITEMS])
+        depends_on(invalidation.FRONT, *(invalidation.card(item.article_id) for item in items))
+        return items
 
     def item_title(self, item):
         return f"{item.get_kind_display()}: {item.article.headline}"

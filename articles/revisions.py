@@ -88,7 +88,6 @@ def restore(revision, *, by):
 
     require(can_publish(by), "Only an editor may restore revisions.")
     article = Article.objects.select_for_update().get(pk=revision.article_id)
-    was_live = article.is_live
     data = revision.data
     for name in CONTENT_FIELDS:
         if name in data:
@@ -108,7 +107,6 @@ def restore(revision, *, by):
         )
     if "tags" in data:
         article.tags.set(data["tags"], clear=True)
-    article.notify_change(was_live)
     return record(article, by)
 
 

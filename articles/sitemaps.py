@@ -13,11 +13,11 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Exists, Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
-from taggit.models import Tag
 
-from newsroom.caching import public_page
+from newsroom import invalidation
+from newsroom.caching import depends_on, public_page
 
-from .models import Article, Author, Byline, Section, TaggedArticle
+from .models import Article, Author, Byline, Section, tags_in_use
 
 ARTICLE_FIELDS = ("id", "slug", "published_at", "created_at", "updated_at")
 
@@ -63,9 +63,7 @@ class TagSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        live = Article.objects.live()
-        tagged = TaggedArticle.objects.filter(tag=OuterRef("pk"), content_object__in=live)
-        return Tag.objects.filter(Exists(tagged)).only("slug").order_by("slug")
+        return tags_in_use().only("slug").order_by("slug")
 
     def location(self, item):
         return reverse("articles:tag", kwargs={"slug": item.slug})
@@ -109,16 +107,19 @@ NEWS_SITEMAPS = {"news": NewsSitemap}
 
 @public_page
 def sitemap_index(request):
+    depends_on(invalidation.FRONT)
     return sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section")
 
 
-@public_page
+@public_page(params=("p",))
 def sitemap_section(request, section):
+    depends_on(invalidation.FRONT)
     return sitemap_views.sitemap(request, SITEMAPS, section=section)
 
 
 @public_page
 def news_sitemap(request):
+    depends_on(invalidation.FRONT)
     response = sitemap_views.sitemap(
         request, NEWS_SITEMAPS, template_name="articles/news_sitemap.xml"
     )

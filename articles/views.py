@@ -7,80 +7,41 @@ Anonymous responses go through the shared page cache (`newsroom.caching`).
 """
 
 import datetime
-import functools
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import (
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Window,
+    prefetch_related_objects,
+)
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.views.generic import ListView
 from taggit.models import Tag
 
 from comments.models import closing_time
 from comments.templatetags.comment_tags import page_number as comments_page
-from newsroom.caching import cached_fragment, public_page
+from newsroom import invalidation
+from newsroom.caching import PublicPageMixin, cached_fragment, depends_on, public_page
 
-from . import seo
-from .models import Article, Author, Byline, Correction, Section, TaggedArticle
+from . import related, seo
+from .models import LIST_FIELDS, Article, Author, Byline, Correction, Section, tags_in_use
 from .search import SearchQuery, search, snippet_for
 
-LIST_FIELDS = (
-    "id",
-    "headline",
-    "slug",
-    "standfirst",
-    "published_at",
-    "created_at",
-    "section__name",
-    "section__slug",
-    "section__position",
-    "lead_image__file",
-    "lead_image__alt_text",
-    "lead_image__width",
-    "lead_image__height",
-    "lead_image__renditions",
-    # Image.from_db reads these; deferring them would cost a query per image.
-    "lead_image__focal_x",
-    "lead_image__focal_y",
-    "word_count",
-)
 SECTION_STORIES = 4
 LEAD_CANDIDATES = 30
-RELATED_STORIES = 4
-RELATED_WINDOW = datetime.timedelta(days=180)
-SECTION_RELATED_WINDOW = datetime.timedelta(days=30)
-# New stories join an older article's related list within this time.
-RELATED_CACHE_SECONDS = 3600
 
-
-def bylines_prefetch():
-    return Prefetch(
-        "bylines",
-        queryset=Byline.objects.select_related("author").only(
-            "article_id", "position", "author__name", "author__slug"
-        ),
-    )
-
-
-def article_cards(queryset):
-    """Articles as lists show them: section, lead image and bylines, in two queries."""
-    return (
-        queryset.select_related("section", "lead_image")
-        .only(*LIST_FIELDS)
-        .prefetch_related(bylines_prefetch())
-    )
-
-
-def live_cards():
-    return article_cards(Article.objects.live())
-
-
+# What an article page needs outside its fragments: kept with them (`article_detail`).
 ARTICLE_PAGE_FIELDS = (
     "id",
     "slug",
@@ -91,124 +52,124 @@ ARTICLE_PAGE_FIELDS = (
     "standfirst",
     "seo_title",
     "seo_description",
+    "comments_enabled",
     "comments_close_at",
+    "related_ids",
 )
 
 
-def article_context(article, request, whole=None):
-    """Everything `articles/article_detail.html` needs for `article`.
+class ArticlePage:
+    """What `articles/article_detail.html` shows of one article.
 
-    Used by the public detail view and by the editors' preview (contract 2), so a
-    preview shows exactly what readers will see. Runs a fixed number of queries, and
-    only for the values the template reads: each is a callable run once, on first
-    use, so a page whose fragments come from the cache runs none of them. `article`
-    may hold only ARTICLE_PAGE_FIELDS; `whole()` then reads all of it, for the
-    fragments (`story` in the template).
-    """
-    from django.db.models import prefetch_related_objects
+    Used by the public detail view and by the editors' preview, so a preview shows
+    exactly what readers will see. Each part is read on first use, in a fixed number
+    of queries, so a page whose fragments are kept reads nothing. `article` may hold
+    only ARTICLE_PAGE_FIELDS; `load()` then reads the whole story for the fragments."""
 
-    story = functools.cache(whole) if whole else (lambda: article)
+    def __init__(self, article, request, load=None):
+        self.article = article
+        self.request = request
+        self._load = load
 
-    @functools.cache
-    def prefetched():
-        article = story()
+    @property
+    def title(self):
+        return self.article.seo_title or self.article.headline
+
+    @property
+    def description(self):
+        return seo.description(self.article)
+
+    @cached_property
+    def story(self):
+        return self._load() if self._load else self.article
+
+    @cached_property
+    def _full(self):
+        """The story with its bylines, tags and corrections, in three more queries."""
+        story = self.story
+        bylines = Byline.objects.select_related("author").only(
+            "article_id",
+            "position",
+            "author__name",
+            "author__slug",
+            "author__job_title",
+            "author__photo",
+        )
         prefetch_related_objects(
-            [article],
-            Prefetch(
-                "bylines",
-                queryset=Byline.objects.select_related("author").only(
-                    "article_id",
-                    "position",
-                    "author__name",
-                    "author__slug",
-                    "author__job_title",
-                    "author__photo",
-                ),
-            ),
+            [story],
+            Prefetch("bylines", queryset=bylines),
             "tags",
             Prefetch("corrections", queryset=Correction.objects.order_by("created_at")),
         )
-        return article
+        return story
 
-    @functools.cache
-    def tags():
-        return sorted(prefetched().tags.all(), key=lambda tag: tag.name.lower())
+    @cached_property
+    def authors(self):
+        return self._full.byline_authors
 
+    @cached_property
+    def tags(self):
+        return sorted(self._full.tags.all(), key=lambda tag: tag.name.lower())
+
+    @cached_property
+    def corrections(self):
+        return list(self._full.corrections.all())
+
+    @cached_property
+    def related(self):
+        return related_articles(self.story)
+
+    @cached_property
+    def updated_at(self):
+        return seo.material_update(self._full)
+
+    @cached_property
+    def seo(self):
+        return seo.article_meta(self._full, tags=self.tags)
+
+    @cached_property
+    def json_ld(self):
+        return seo.news_article(self._full, tags=self.tags)
+
+    @cached_property
+    def comments_page(self):
+        return comments_page(self.request)
+
+    @cached_property
+    def comments_close(self):
+        # The thread is kept no longer than comments stay open (its form goes then).
+        return closing_time(self.article)
+
+    @property
+    def story_keys(self):
+        return [invalidation.article(self.article.pk)]
+
+    @property
+    def thread_keys(self):
+        return [invalidation.article(self.article.pk), invalidation.comments(self.article.pk)]
+
+
+def article_context(article, request, load=None):
+    page = ArticlePage(article, request, load)
     return {
         "article": article,
-        "story": story,
-        "page_title": article.seo_title or article.headline,
-        "page_description": seo.description(article),
-        "comments_page": comments_page(request),
-        # The thread is kept no longer than comments stay open (its form goes then).
-        "comments_close": functools.cache(lambda: closing_time(article)),
-        "authors": functools.cache(lambda: prefetched().byline_authors),
-        "tags": tags,
-        "corrections": functools.cache(lambda: list(prefetched().corrections.all())),
-        "related": functools.cache(lambda: related_articles(story())),
-        "updated_at": functools.cache(lambda: seo.material_update(prefetched())),
-        "seo": functools.cache(lambda: seo.article_meta(prefetched(), tags=tags())),
-        "json_ld": functools.cache(lambda: seo.news_article(prefetched(), tags=tags())),
+        "page": page,
+        "page_title": page.title,
+        "page_description": page.description,
     }
 
 
-def related_articles(article, limit=RELATED_STORIES):
-    """The related stories of `article`, ranked by `rank_related_articles()`.
-
-    Ranking counts tag links over thousands of candidates on a large archive, so the
-    ranked ids are kept in the shared cache per article id and version (an edit ranks
-    afresh) for RELATED_CACHE_SECONDS; the stories themselves are read through
-    `live()` each time, so a withdrawn one drops out at once. One query either way."""
-    if article.pk is None:
-        return rank_related_articles(article, limit)
-    key = f"newsroom:related:{article.pk}:{article.version}:{limit}"
-    ids = cache.get(key)
-    if ids is None:
-        stories = rank_related_articles(article, limit)
-        cache.set(key, [story.pk for story in stories], RELATED_CACHE_SECONDS)
-        return stories
-    found = {
-        story.pk: story
-        for story in Article.objects.live()
-        .filter(pk__in=ids)
-        .select_related("section", "lead_image")
-        .only(*LIST_FIELDS)
-    }
-    return [found[pk] for pk in ids if pk in found]
-
-
-def rank_related_articles(article, limit=RELATED_STORIES):
-    """Live stories near the article in time that share its tags (most shared first), then
-    others from its section; one query however many tags it has. Candidates come from
-    two index lookups (articles with those tags, the section's recent stories), and the
-    shared tags are counted only for them."""
-    when = article.published_at or timezone.now()
-    shared_tags = TaggedArticle.objects.filter(content_object_id=article.pk).values("tag_id")
-    tagged = TaggedArticle.objects.filter(tag_id__in=shared_tags).values("content_object_id")
-    shared = (
-        TaggedArticle.objects.filter(content_object_id=OuterRef("pk"), tag_id__in=shared_tags)
-        .order_by()
-        .values("content_object_id")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return list(
-        Article.objects.live()
-        .exclude(pk=article.pk)
-        .filter(published_at__gte=when - RELATED_WINDOW, published_at__lte=when + RELATED_WINDOW)
-        .filter(
-            Q(pk__in=tagged)
-            | Q(
-                section_id=article.section_id,
-                published_at__gte=when - SECTION_RELATED_WINDOW,
-                published_at__lte=when + SECTION_RELATED_WINDOW,
-            )
-        )
-        .annotate(shared=Coalesce(Subquery(shared), 0))
-        .select_related("section", "lead_image")
-        .only(*LIST_FIELDS)
-        .order_by("-shared", "-published_at", "-id")[:limit]
-    )
+def related_articles(article):
+    """The related stories of `article` (ranked when it was saved, `articles.related`),
+    read through `live()`: one query, and a story withdrawn since drops out."""
+    ids = related.related_ids(article)
+    if not ids:
+        return []
+    live = Article.objects.live().filter(pk__in=ids).cards(bylines=False)
+    found = {story.pk: story for story in live}
+    stories = [found[pk] for pk in ids if pk in found]
+    depends_on(*invalidation.cards(stories))
+    return stories
 
 
 class ListPage(Sequence):
@@ -217,19 +178,21 @@ class ListPage(Sequence):
     tag read the whole archive on every list page. Pages link newer and older.
 
     The rows are read on first use, so a page whose list comes from the fragment
-    cache reads none. `load()` returns the rows: one more than a page, to know
-    whether an older page exists."""
+    cache reads none: one more than a page, to know whether an older page exists.
+    Each story read is named as a card the page shows (`depends_on`)."""
 
-    def __init__(self, load, number, per_page):
+    def __init__(self, load, number, per_page, keys=invalidation.cards):
         self._load = load
         self.number = number
         self.per_page = per_page
+        self._keys = keys
 
-    @functools.cached_property
+    @cached_property
     def _rows(self):
         rows = self._load()
         if self.number > 1 and not rows:
             raise Http404("There is no page with that number.")
+        depends_on(*self._keys(rows[: self.per_page]))
         return rows
 
     @property
@@ -266,13 +229,20 @@ class ListPage(Sequence):
 MAX_PAGE_NUMBER = 1_000_000
 
 
-@method_decorator(public_page, name="dispatch")
-class ArticleListView(ListView):
-    """The one small mixin behind every reader list: paginated, live, cached."""
+class ArticleListView(PublicPageMixin, ListView):
+    """The one small mixin behind every reader list: paginated, live, kept whole."""
 
     paginate_by = 20
+    page_params = ("page",)
     # Read deep pages as ids first (for lists in an indexed order; not search's ranking).
     deferred_join = True
+
+    def list_keys(self):
+        """What the list itself is, besides the stories it shows (invalidation's vocabulary)."""
+        return [invalidation.FRONT]
+
+    def row_keys(self, rows):
+        return invalidation.cards(rows)
 
     def paginate_queryset(self, queryset, page_size):
         """Fetch one row more than the page shows to know whether an older page exists;
@@ -287,69 +257,80 @@ class ArticleListView(ListView):
         offset = (number - 1) * page_size
 
         def load():
-            # Lists hand over a function that builds their queryset: building one
-            # costs as much as a cache hit, so it waits until the rows are needed.
-            rows = queryset() if callable(queryset) else queryset
             if not self.deferred_join or offset == 0:
-                return list(rows[offset : offset + page_size + 1])
+                return list(queryset[offset : offset + page_size + 1])
             # A deep page first finds its ids, skipping the offset in the index alone,
             # then reads only those rows: OFFSET on the whole query would read (and
             # join) every row it skips, 5,000 on page 250 of a big section.
             ids = list(
-                rows.prefetch_related(None).values_list("pk", flat=True)[
+                queryset.prefetch_related(None).values_list("pk", flat=True)[
                     offset : offset + page_size + 1
                 ]
             )
-            found = {row.pk: row for row in rows.filter(pk__in=ids)}
+            found = {row.pk: row for row in queryset.filter(pk__in=ids)}
             return [found[pk] for pk in ids if pk in found]
 
-        page = ListPage(load, number, page_size)
+        page = ListPage(load, number, page_size, keys=self.row_keys)
         # Templates call these; nothing is read until one of them is.
         return None, page, lambda: page.object_list, page.has_other_pages
+
+    def get_context_data(self, **kwargs):
+        keys = self.list_keys()
+        depends_on(*keys)
+        return super().get_context_data(list_keys=keys, page_params=self.page_params, **kwargs)
 
 
 class HomeView(ArticleListView):
     template_name = "articles/home.html"
 
     def get_queryset(self):
-        return live_cards
+        return Article.objects.live().cards()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if context["page_obj"].number == 1:
-            front = functools.cache(front_page)
-            context["lead"] = lambda: front()["lead"]
-            context["sections_front"] = lambda: front()["sections_front"]
-            context["website_json_ld"] = seo.website
+            context["front"] = FrontPage()
         return context
 
 
-def front_page():
-    """The lead story and the latest stories of each section, in four queries however many
-    sections and articles there are. Every step reads an index and a few rows, so the front
-    page stays cheap on an archive of millions."""
-    candidates = list(
-        Article.objects.live()
-        .order_by("-published_at", "-id")
-        .values_list("pk", "featured")[:LEAD_CANDIDATES]
-    )
-    # The lead: the newest featured story among the latest, else the newest story.
-    lead_pk = next((pk for pk, featured in candidates if featured), None)
-    if lead_pk is None and candidates:
-        lead_pk = candidates[0][0]
-    ids = [lead_pk, *section_story_ids(exclude=lead_pk)] if lead_pk else []
-    stories = {
-        story.pk: story
-        for story in article_cards(Article.objects.filter(pk__in=ids)).order_by(
-            "-published_at", "-id"
+class FrontPage:
+    """The lead story and the latest stories of each section, in four queries however
+    many sections and articles there are, read on first use. Every step reads an index
+    and a few rows, so the front page stays cheap on an archive of millions."""
+
+    @cached_property
+    def _stories(self):
+        candidates = list(
+            Article.objects.live()
+            .order_by("-published_at", "-id")
+            .values_list("pk", "featured")[:LEAD_CANDIDATES]
         )
-    }
-    lead = stories.pop(lead_pk, None)
-    by_section = {}
-    for story in stories.values():
-        by_section.setdefault(story.section_id, (story.section, []))[1].append(story)
-    ordered = sorted(by_section.values(), key=lambda item: (item[0].position, item[0].name))
-    return {"lead": lead, "sections_front": ordered, "website_json_ld": seo.website()}
+        # The lead: the newest featured story among the latest, else the newest story.
+        lead_pk = next((pk for pk, featured in candidates if featured), None)
+        if lead_pk is None and candidates:
+            lead_pk = candidates[0][0]
+        ids = [lead_pk, *section_story_ids(exclude=lead_pk)] if lead_pk else []
+        stories = list(Article.objects.filter(pk__in=ids).cards().order_by("-published_at", "-id"))
+        depends_on(*invalidation.cards(stories))
+        return lead_pk, stories
+
+    @cached_property
+    def lead(self):
+        lead_pk, stories = self._stories
+        return next((story for story in stories if story.pk == lead_pk), None)
+
+    @cached_property
+    def sections(self):
+        lead_pk, stories = self._stories
+        by_section = {}
+        for story in stories:
+            if story.pk != lead_pk:
+                by_section.setdefault(story.section_id, (story.section, []))[1].append(story)
+        return sorted(by_section.values(), key=lambda item: (item[0].position, item[0].name))
+
+    @cached_property
+    def json_ld(self):
+        return seo.website()
 
 
 def section_story_ids(exclude):
@@ -376,57 +357,87 @@ def section_story_ids(exclude):
     return list(ranked.values_list("pk", flat=True))
 
 
-def kept_or_404(request, model, slug):
-    """The section, tag or author a list page is about, kept with the page's fragments
-    (any change to one calls content_changed(), see articles/apps.py)."""
-    label = model._meta.label_lower
-    found = cached_fragment(label, [slug], lambda: model.objects.filter(slug=slug).first(), request)
-    if found is None:
-        raise Http404(f"No {model._meta.verbose_name} at this address.")
-    return found
+class SubjectListView(ArticleListView):
+    """A list about one section, tag or author (`model`), found by its slug and kept with
+    the page's fragments; a change to it ends them (newsroom.invalidation)."""
+
+    model = None
+    key = None  # invalidation's key function for the subject
+    subject_name = None  # the template's name for it
+
+    @cached_property
+    def subject(self):
+        slug = self.kwargs["slug"]
+        found = cached_fragment(
+            self.model._meta.label_lower,
+            [slug],
+            lambda: self.find(slug),
+            self.request,
+            keep=lambda subject: subject is not None,
+        )
+        if found is None:
+            raise Http404(f"No {self.model._meta.verbose_name} at this address.")
+        return found
+
+    def find(self, slug):
+        subject = self.model.objects.filter(slug=slug).first()
+        if subject is not None:
+            depends_on(self.key(subject.pk))
+        return subject
+
+    def list_keys(self):
+        return [self.key(self.subject.pk)]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**{self.subject_name: self.subject}, **kwargs)
 
 
-class SectionView(ArticleListView):
+class SectionView(SubjectListView):
     template_name = "articles/section.html"
+    model = Section
+    key = staticmethod(invalidation.section)
+    subject_name = "section"
 
     def get_queryset(self):
-        self.section = kept_or_404(self.request, Section, self.kwargs["slug"])
-        return lambda: live_cards().filter(section=self.section)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(section=self.section, **kwargs)
+        return Article.objects.live().cards().filter(section=self.subject)
 
 
-class TagView(ArticleListView):
+class TagView(SubjectListView):
     template_name = "articles/tag.html"
+    model = Tag
+    key = staticmethod(invalidation.tag)
+    subject_name = "tag"
+
+    def find(self, slug):
+        # A tag only drafts use has no page until a live story uses it.
+        subject = tags_in_use().filter(slug=slug).first()
+        if subject is not None:
+            depends_on(self.key(subject.pk))
+        return subject
 
     def get_queryset(self):
-        self.tag = kept_or_404(self.request, Tag, self.kwargs["slug"])
-        return lambda: live_cards().filter(taggedarticle__tag=self.tag)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, **kwargs)
+        return Article.objects.live().cards().filter(taggedarticle__tag=self.subject)
 
 
-class AuthorView(ArticleListView):
+class AuthorView(SubjectListView):
     template_name = "articles/author.html"
+    model = Author
+    key = staticmethod(invalidation.author)
+    subject_name = "author"
 
     def get_queryset(self):
-        self.author = kept_or_404(self.request, Author, self.kwargs["slug"])
-        return lambda: live_cards().filter(bylines__author=self.author)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(author=self.author, **kwargs)
+        return Article.objects.live().cards().filter(bylines__author=self.subject)
 
 
 class SearchView(ArticleListView):
     template_name = "articles/search.html"
     paginate_by = 10
+    page_params = ("q", "page")
     deferred_join = False
 
     def get_queryset(self):
         self.query = SearchQuery(self.request.GET.get("q", ""))
-        results = article_cards(search(self.query))
+        results = search(self.query).cards()
         if connection.vendor != "postgresql":
             # The fallback cuts its snippets from the body, in Python.
             results = results.only(*LIST_FIELDS, "body")
@@ -452,16 +463,29 @@ class CorrectionsView(ArticleListView):
     def get_queryset(self):
         return Correction.objects.public()
 
+    def row_keys(self, rows):
+        return [invalidation.card(correction.article_id) for correction in rows]
+
 
 def published_keys(slug):
-    return (
+    """What an article page needs outside its fragments, and how many pages its
+    comment thread has (a comment page past the last is a 404, never a kept page)."""
+    approved_threads = Count(
+        "comments",
+        filter=Q(comments__status="approved", comments__parent__isnull=True),
+    )
+    article = (
         Article.objects.filter(slug=slug, status=Article.Status.PUBLISHED)
         .only(*ARTICLE_PAGE_FIELDS)
+        .annotate(threads=approved_threads)
         .first()
     )
+    if article is not None:
+        depends_on(invalidation.article(article.pk), invalidation.comments(article.pk))
+    return article
 
 
-@public_page
+@public_page(params=("comments",))
 def article_detail(request, year, month, day, slug):
     try:
         date = datetime.date(year, month, day)
@@ -470,18 +494,30 @@ def article_detail(request, year, month, day, slug):
     # Only what the page needs outside its fragments (their keys, the title and the
     # date in the address), kept with them; whether it is live is decided now, by the
     # clock. The whole story is read only when a fragment is rendered.
-    article = cached_fragment("article-keys", [slug], lambda: published_keys(slug), request)
+    article = cached_fragment(
+        "article-keys",
+        [slug],
+        lambda: published_keys(slug),
+        request,
+        keep=lambda found: found is not None,
+    )
     if article is None or not article.is_live:
         # Old addresses are answered by SlugRedirectFallbackMiddleware.
-        if Article.objects.filter(slug=slug, status=Article.Status.WITHDRAWN).exists():
+        withdrawn = Article.objects.filter(slug=slug, status=Article.Status.WITHDRAWN)
+        pk = withdrawn.values_list("pk", flat=True).first()
+        if pk is not None:
+            depends_on(invalidation.article(pk))
             return render(request, "410.html", {"article_slug": slug}, status=410)
         raise Http404("No article at this address.")
     if timezone.localtime(article.published_at).date() != date:
         raise Http404("No article at this address.")
+    pages = max(1, -(-article.threads // settings.COMMENTS_PER_PAGE))
+    if comments_page(request) > pages:
+        raise Http404("There is no page of comments with that number.")
 
     def whole():
         return Article.objects.select_related("section", "lead_image").get(pk=article.pk)
 
     return render(
-        request, "articles/article_detail.html", article_context(article, request, whole=whole)
+        request, "articles/article_detail.html", article_context(article, request, load=whole)
     )

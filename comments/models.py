@@ -9,9 +9,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from newsroom.caching import content_changed
-
 from .rendering import fingerprint, render_comment
+from .signals import comment_moderated
 
 logger = logging.getLogger(__name__)
 
@@ -247,10 +246,14 @@ class Comment(models.Model):
                 reason=reason,
                 created_at=now,
             )
-            if self.Status.APPROVED in (from_status, to_status):
-                article_id = self.article_id
-                transaction.on_commit(lambda: content_changed(article_ids=[article_id]))
-        self.status, self.moderated_by, self.moderated_at = to_status, actor, now
+            self.status, self.moderated_by, self.moderated_at = to_status, actor, now
+            comment_moderated.send(
+                sender=Comment,
+                comment=self,
+                from_status=from_status,
+                to_status=to_status,
+                actor=actor,
+            )
         return self
 
     def record_posted(self):
@@ -265,9 +268,6 @@ class Comment(models.Model):
                 reason=self.moderation_reason,
                 created_at=self.created_at,
             )
-            if self.status == self.Status.APPROVED:
-                article_id = self.article_id
-                transaction.on_commit(lambda: content_changed(article_ids=[article_id]))
         return self
 
     def flag(self, *, reason, reporter_hash, reporter=None):

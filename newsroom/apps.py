@@ -6,4 +6,7 @@ class NewsroomConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deploy checks)
+        from . import checks, invalidation  # noqa: F401  (checks registers the deploy checks)
+
+        # Models announce their changes; the caches and the CDN listen.
+        invalidation.connect()

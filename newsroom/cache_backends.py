@@ -1,10 +1,10 @@
 """A Redis cache that the site survives losing.
 
-The cache only makes the site faster; when Redis is down or slow, every cache
-operation is logged and answered as a miss (or dropped), and the page is built
-from the database instead. After a failure the backend stops trying Redis for
-`RETRY_AFTER` seconds, so an outage costs one connection timeout per process per
-interval rather than one per cache call.
+The cache only makes the site faster; when Redis is down, slow, full (out of memory
+with no eviction) or refusing writes, every cache operation is logged and answered as
+a miss (or dropped), and the page is built from the database instead. After a failure
+the backend stops trying Redis for `RETRY_AFTER` seconds, so an outage costs one
+connection timeout per process per interval rather than one per cache call.
 """
 
 import logging
@@ -17,13 +17,8 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger("newsroom.cache")
 
-REDIS_ERRORS = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    redis.exceptions.BusyLoadingError,
-    redis.exceptions.ReadOnlyError,
-    OSError,
-)
+# Every error redis-py raises (connection, timeout, OOM, read-only replica, ...).
+REDIS_ERRORS = (redis.exceptions.RedisError, OSError)
 
 
 class KeptClientRedisCacheClient(RedisCacheClient):

@@ -36,13 +36,13 @@ def _plain_static_files(settings):
 def _fresh_cache():
     from django.core.cache import cache
 
-    from newsroom.caching import local_fragments
+    from newsroom.caching import forget_everything_in_this_process
 
     cache.clear()
-    local_fragments.clear()
+    forget_everything_in_this_process()
     yield
     cache.clear()
-    local_fragments.clear()
+    forget_everything_in_this_process()
 
 
 @pytest.fixture
@@ -96,3 +96,35 @@ def browser():
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+class ChangeLog:
+    """What the change log (newsroom.caching) has recorded since `mark()`."""
+
+    def __init__(self):
+        self.mark()
+
+    def _counter(self):
+        from django.core.cache import cache
+
+        from newsroom import caching
+
+        return cache.get(caching.COUNTER_KEY) or caching._start_counter()
+
+    def mark(self):
+        self.start = self._counter()
+
+    def ended(self):
+        from django.core.cache import cache
+
+        from newsroom import caching
+
+        numbers = range(self.start + 1, self._counter() + 1)
+        found = cache.get_many([f"{caching.LOG_KEY}:{n}" for n in numbers])
+        return set().union(*found.values())
+
+
+@pytest.fixture
+def change_log(db):
+    """`change_log.ended()`: the cache keys every change since the test began has ended."""
+    return ChangeLog()

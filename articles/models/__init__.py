@@ -1,6 +1,7 @@
 """The articles app's models, one module per concern, re-exported here."""
 
 from .article import (
+    LIST_FIELDS,
     Article,
     ArticleQuerySet,
     Byline,
@@ -8,12 +9,14 @@ from .article import (
     CorrectionQuerySet,
     SlugRedirect,
     TaggedArticle,
+    tags_in_use,
 )
 from .desk import Revision
 from .media import Image
 from .taxonomy import Author, Section
 
 __all__ = [
+    "LIST_FIELDS",
     "Article",
     "ArticleQuerySet",
     "Author",
@@ -25,4 +28,5 @@ __all__ = [
     "Section",
     "SlugRedirect",
     "TaggedArticle",
+    "tags_in_use",
 ]

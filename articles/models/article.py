@@ -26,7 +26,41 @@ class TaggedArticle(TaggedItemBase):
         indexes = [models.Index(fields=["tag", "content_object"])]
 
 
+# What a card (a story in a list) shows: the fields lists read.
+LIST_FIELDS = (
+    "id",
+    "headline",
+    "slug",
+    "standfirst",
+    "published_at",
+    "created_at",
+    "section__name",
+    "section__slug",
+    "section__position",
+    "lead_image__file",
+    "lead_image__alt_text",
+    "lead_image__width",
+    "lead_image__height",
+    "lead_image__renditions",
+    # Image.from_db reads these; deferring them would cost a query per image.
+    "lead_image__focal_x",
+    "lead_image__focal_y",
+    "word_count",
+)
+
+
 class ArticleQuerySet(models.QuerySet):
+    def cards(self, bylines=True):
+        """Articles as lists show them: section, lead image and (unless the cards are
+        compact) bylines, in two queries."""
+        cards = self.select_related("section", "lead_image").only(*LIST_FIELDS)
+        if not bylines:
+            return cards
+        names = Byline.objects.select_related("author").only(
+            "article_id", "position", "author__name", "author__slug"
+        )
+        return cards.prefetch_related(models.Prefetch("bylines", queryset=names))
+
     def live(self):
         """The one visibility rule: published, and the publication time has come."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -101,6 +135,12 @@ class Article(models.Model):
         max_length=300, blank=True, help_text="For search engines; the standfirst when empty."
     )
     word_count = models.PositiveIntegerField(default=0, editable=False)
+    related_ids = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Related stories, ranked when the article is saved (articles/related.py).",
+    )
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised on every save; guards against lost edits."
     )
@@ -200,18 +240,6 @@ class Article(models.Model):
 
         require(allowed, message)
 
-    def notify_change(self, was_visible=False):
-        """Tell the caches when readers can see the change, now or, for a scheduled
-        article, at its time (the caches keep nothing past the next one due)."""
-        if was_visible or self.is_live or self.is_scheduled:
-            from newsroom.caching import content_changed
-
-            content_changed(
-                article_ids=[self.pk],
-                section_ids=[self.section_id] if self.section_id else [],
-                tag_slugs=list(self.tags.values_list("slug", flat=True)),
-            )
-
     def submit(self, *, by):
         """A draft goes to the editors for review."""
         from ..workflow import can_submit
@@ -228,7 +256,6 @@ class Article(models.Model):
         from ..workflow import can_publish
 
         self._require(can_publish(by), "Only an editor may publish articles.")
-        was_visible = self.is_live
         now = timezone.now()
         if at is not None:
             self.published_at = at
@@ -236,7 +263,6 @@ class Article(models.Model):
             self.published_at = now
         self.status = self.Status.PUBLISHED
         self.save()
-        self.notify_change(was_visible)
 
     def schedule(self, at, *, by):
         """Publish at a future time (an embargo): it goes live by itself then."""
@@ -257,10 +283,8 @@ class Article(models.Model):
         self._require(can_publish(by), "Only an editor may withdraw articles.")
         if self.status != self.Status.PUBLISHED:
             raise ValidationError("Only a published or scheduled article can be withdrawn.")
-        was_visible = self.is_live
         self.status = self.Status.WITHDRAWN
         self.save()
-        self.notify_change(was_visible)
 
     def return_to_draft(self, *, by):
         """Send an article in review back to its writer, or take a scheduled one off the
@@ -329,6 +353,16 @@ class Byline(models.Model):
 
     def __str__(self):
         return f"{self.author} on {self.article}"
+
+
+def tags_in_use():
+    """The tags readers can see: those at least one live story carries."""
+    from taggit.models import Tag
+
+    tagged = TaggedArticle.objects.filter(
+        tag=models.OuterRef("pk"), content_object__in=Article.objects.live()
+    )
+    return Tag.objects.filter(models.Exists(tagged))
 
 
 class CorrectionQuerySet(models.QuerySet):

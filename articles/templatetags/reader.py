@@ -49,13 +49,15 @@ def highlight(snippet):
 
 @register.simple_tag(takes_context=True)
 def page_url(context, number):
-    """The current address with another page number, keeping the search words. Other
-    parameters (a campaign tag, say) are left out: the links are part of a list kept
-    in the fragment cache for every reader of that page."""
+    """The current address with another page number, keeping only the parameters the
+    page reads (the search words on search; `page_params`): anything else (a campaign
+    tag, a search term sent to a list) would be kept with the list for every reader."""
     params = QueryDict(mutable=True)
-    if "q" in context["request"].GET:
-        params["q"] = context["request"].GET["q"]
+    request = context["request"]
+    for name in context.get("page_params", ()):
+        if name != "page" and name in request.GET:
+            params[name] = request.GET[name]
     if number != 1:
         params["page"] = number
     query = params.urlencode()
-    return "?" + query if query else context["request"].path
+    return "?" + query if query else request.path

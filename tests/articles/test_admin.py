@@ -15,7 +15,6 @@ from django.utils.formats import date_format
 
 from articles.admin import ArticleAdmin, short_datetime
 from articles.models import Article, Revision
-from newsroom import caching
 from tests.articles.desk import add_url, change_url, form_data, new_article_data, post_change
 from tests.factories import ArticleFactory, AuthorFactory, CommentFactory
 
@@ -182,12 +181,12 @@ def test_schedule_without_a_future_time_is_a_form_error(client, editor):
     assert Article.objects.get(pk=article.pk).status == Article.Status.REVIEW
 
 
-def test_editing_a_live_article_invalidates_the_page_cache(client, editor):
+def test_editing_a_live_article_ends_its_page_and_cards(client, editor, change_log):
     article = ArticleFactory()
     client.force_login(editor)
-    before = caching.site_version()
+    change_log.mark()
     post_change(client, article, headline="Corrected headline")
-    assert caching.site_version() != before
+    assert {f"article-{article.pk}", f"article-{article.pk}-card"} <= change_log.ended()
 
 
 def test_second_editor_save_is_refused_and_their_text_kept(client, editor, superuser):

@@ -1,5 +1,5 @@
 """Anonymous pages are cacheable by anyone, served from the shared page cache, and
-invalidated by content_changed()."""
+ended by what changes (newsroom.invalidation; see also test_invalidation.py)."""
 
 import os
 import uuid
@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from newsroom.caching import content_changed
+from newsroom import invalidation
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory
 from tests.servers import redis_reachable
 
@@ -106,29 +106,29 @@ def test_cache_hit_is_answered_before_the_session_is_read(client, paths, monkeyp
         assert client.get(path).status_code == 200
 
 
-def test_page_cache_entry_of_an_older_version_is_a_miss(client, article):
+def test_a_kept_page_ends_when_what_it_shows_changes(client, article):
     url = article.get_absolute_url()
     client.get(url)
+    # A change behind the models' back (no signal) is not seen...
     type(article).objects.filter(pk=article.pk).update(headline="Versioned heron")
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     assert len(queries) == 0
-    content_changed()
+    # ...until something ends a key the page shows.
+    invalidation.end({invalidation.article(article.pk)})
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert len(queries) > 0
     assert b"Versioned heron" in response.content
 
 
-def test_content_changed_invalidates_every_cached_page(client, article):
+def test_a_save_in_a_shell_reaches_every_page_that_shows_it(client, article):
     url = article.get_absolute_url()
     assert b"Cached heron sighting" in client.get(url).content
     assert b"Cached heron sighting" in client.get("/").content
-    # A change made without content_changed() stays hidden for the cache lifetime...
-    type(article).objects.filter(pk=article.pk).update(headline="Renamed heron sighting")
-    assert b"Cached heron sighting" in client.get(url).content
-    # ...and shows at once after it, on every page.
-    content_changed(article_ids=[article.pk])
+    # No admin involved: the model announces the change, the caches listen.
+    article.headline = "Renamed heron sighting"
+    article.save()
     assert b"Renamed heron sighting" in client.get(url).content
     assert b"Renamed heron sighting" in client.get("/").content
 
@@ -138,13 +138,13 @@ def test_page_rendered_before_the_commit_does_not_survive_it(
 ):
     url = article.get_absolute_url()
     with django_capture_on_commit_callbacks(execute=True):
-        content_changed(article_ids=[article.pk])
+        invalidation.end({invalidation.article(article.pk)})
         # Another process renders now: the change is not committed, so it sees the old
-        # headline and caches it under the version content_changed() just set.
+        # headline and keeps it, stamped after the change was logged.
         assert b"Cached heron sighting" in client.get(url).content
         type(article).objects.filter(pk=article.pk).update(headline="Committed heron sighting")
         assert b"Cached heron sighting" in client.get(url).content
-    # The commit bumps the version again: the page rendered in between is gone.
+    # The commit logs the change again: the page rendered in between is gone.
     assert b"Committed heron sighting" in client.get(url).content
 
 
@@ -213,7 +213,7 @@ def test_page_cache_is_shared_through_redis_and_invalidated_for_everyone(client,
         assert b"Cached heron sighting" in client.get(url).content
     assert len(queries) == 0
     type(article).objects.filter(pk=article.pk).update(headline="Heron flew away")
-    content_changed(article_ids=[article.pk])
+    invalidation.end({invalidation.article(article.pk)})
     caches.close_all()
     assert b"Heron flew away" in client.get(url).content
     caches["default"].clear()
@@ -250,22 +250,22 @@ def test_a_page_made_of_kept_fragments_reads_no_database(client, article, fragme
         path = article.get_absolute_url()
     assert len(queries_for(client, path)) > 2
     # Everything a page is built on (the article's keys, the section, the rendered
-    # parts) is kept until content_changed(); whether the article is live is decided
-    # by the clock, on every request.
+    # parts) is kept until what it shows changes; whether the article is live is
+    # decided by the clock, on every request.
     assert queries_for(client, path) == []
     # The page is the same page, not a stale or partial one.
     assert b"Cached heron sighting" in client.get(path).content
 
 
-def test_fragments_end_with_content_changed(client, article, fragments_only):
+def test_fragments_end_when_what_they_show_changes(client, article, fragments_only):
     url = article.get_absolute_url()
     client.get(url)
     client.get("/")
     type(article).objects.filter(pk=article.pk).update(headline="Heron, renamed")
-    # Without content_changed() (a change made behind the site's back) they stay...
+    # A change made behind the site's back (no signal): they stay...
     assert b"Heron, renamed" not in client.get("/").content
-    content_changed(article_ids=[article.pk])
-    # ...and after it every page shows the change.
+    invalidation.end({invalidation.card(article.pk)})
+    # ...and once the card is ended every list shows the change.
     assert b"Heron, renamed" in client.get("/").content
     assert b"Heron, renamed" in client.get("/section/nature/").content
 
@@ -295,19 +295,19 @@ def test_fragments_are_kept_in_process_and_checked_against_the_shared_version(
 ):
     from django.core.cache import cache
 
-    from newsroom.caching import SITE_VERSION_KEY, local_fragments
+    from newsroom.caching import COUNTER_KEY, START_KEY, local_fragments
 
     url = article.get_absolute_url()
     client.get(url)
-    # The shared entries are gone (evicted, say), the version is not: this process
+    # The shared entries are gone (evicted, say), the change log is not: this process
     # still has the page's parts in memory...
-    version = cache.get(SITE_VERSION_KEY)
+    kept = cache.get_many([COUNTER_KEY, START_KEY])
     cache.clear()
-    cache.set(SITE_VERSION_KEY, version, None)
+    cache.set_many(kept, None)
     assert queries_for(client, url) == []
-    # ...but they are of the old version once the content changes anywhere.
+    # ...but not once what they show changes.
     type(article).objects.filter(pk=article.pk).update(headline="Heron, elsewhere")
-    content_changed(article_ids=[article.pk])
+    invalidation.end({invalidation.article(article.pk)})
     assert story_headline(client.get(url)) == "Heron, elsewhere"
     local_fragments.clear()
     assert story_headline(client.get(url)) == "Heron, elsewhere"
@@ -319,8 +319,8 @@ def test_a_cleared_cache_never_revives_an_entry_kept_in_memory(client, article, 
     url = article.get_absolute_url()
     cache.clear()
     client.get(url)  # rendered under the first version of an empty cache
-    # Redis restarted (or was flushed): the version starts again, from the clock, above
-    # the version the entries this process holds were rendered under.
+    # Redis restarted (or was flushed): the change counter starts again, from the
+    # clock, above the stamps of the entries this process holds.
     cache.clear()
     type(article).objects.filter(pk=article.pk).update(headline="Heron after the restart")
     assert story_headline(client.get(url)) == "Heron after the restart"
@@ -428,7 +428,6 @@ def test_shared_caches_and_the_cdn_keep_no_page_past_the_next_scheduled_story(
         slug="egret",
         published_at=timezone.now() + datetime.timedelta(seconds=90),
     )
-    content_changed()  # as scheduling does (Article.notify_change)
     rendered = client.get("/")
     assert 85 <= _max_age(rendered["Cache-Control"], "s-maxage") <= 90
     assert _max_age(rendered["Cache-Control"], "max-age") == 60
@@ -448,12 +447,12 @@ def test_the_in_process_copy_stays_within_its_size(settings):
     settings.FRAGMENT_LOCAL_MB = 1
     page = "x" * 100_000  # about 100 KB each: ten fit in 1 MB
     for number in range(30):
-        local_fragments.put(f"page-{number}", (1, float("inf"), page))
+        local_fragments.put(f"page-{number}", (1, float("inf"), frozenset(), page))
     assert local_fragments.size <= 1024 * 1024
     assert local_fragments.get("page-29") is not None  # the newest are kept...
     assert local_fragments.get("page-0") is None  # ...the oldest went first
     # A fragment too big to keep without pushing out most others is not kept.
-    local_fragments.put("huge", (1, float("inf"), "x" * 200_000))
+    local_fragments.put("huge", (1, float("inf"), frozenset(), "x" * 200_000))
     assert local_fragments.get("huge") is None
     local_fragments.clear()
     assert local_fragments.size == 0
@@ -470,10 +469,8 @@ def test_a_kept_comment_thread_ends_when_comments_close_by_the_clock(
     from newsroom import caching
 
     closes = timezone.now() + datetime.timedelta(seconds=60)
-    type(article).objects.filter(pk=article.pk).update(
-        comments_enabled=True, comments_close_at=closes
-    )
-    content_changed(article_ids=[article.pk])
+    article.comments_enabled, article.comments_close_at = True, closes
+    article.save()
     url = article.get_absolute_url()
     assert "Join the conversation" in client.get(url).content.decode()
     assert queries_for(client, url) == []  # kept, closing time and all

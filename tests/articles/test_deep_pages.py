@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article, Section
-from articles.views import live_cards
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +44,9 @@ def headlines(html):
 def test_every_page_of_a_list_shows_the_rows_of_its_place_in_order(client, archive, page):
     expected = [
         article.headline
-        for article in live_cards().filter(section=archive)[(page - 1) * 20 : page * 20]
+        for article in Article.objects.live()
+        .cards()
+        .filter(section=archive)[(page - 1) * 20 : page * 20]
     ]
     html = client.get(f"/section/archive/?page={page}").content.decode()
     shown = [h.split(">", 1)[1] for h in headlines(html)]
@@ -71,7 +72,8 @@ def test_postgres_skips_a_deep_page_in_the_index_alone(archive):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
     ids = (
-        live_cards()
+        Article.objects.live()
+        .cards()
         .filter(section=archive)
         .prefetch_related(None)
         .values_list("pk", flat=True)[180:201]

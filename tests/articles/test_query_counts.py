@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -25,6 +26,18 @@ MAX_QUERIES = 12
 
 
 def build_site(*, articles, sections, authors_per_article, tags_per_article, comments):
+    # As on a real site, what is derived when a save commits (related stories) is there.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return _build_site(
+            articles=articles,
+            sections=sections,
+            authors_per_article=authors_per_article,
+            tags_per_article=tags_per_article,
+            comments=comments,
+        )
+
+
+def _build_site(*, articles, sections, authors_per_article, tags_per_article, comments):
     now = timezone.now()
     sections = [
         SectionFactory(name=f"Section {n}", slug=f"sec-{n}", position=sections - n)
@@ -150,7 +163,7 @@ def test_article_page_query_count_is_fixed(client, no_page_cache, django_assert_
     assert response.status_code == 200
 
 
-# the article's keys, the whole article, bylines with authors, tags, corrections,
-# related stories, section menu, and the comments section's own three (count,
-# comments, replies).
+# the article's keys (with its number of comment threads), the whole article, bylines
+# with authors, tags, corrections, related stories, section menu, and the comments
+# section's own three (count, comments, replies).
 ARTICLE_QUERIES = 10

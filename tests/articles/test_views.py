@@ -223,7 +223,7 @@ def _related_html(client, article):
 def test_related_stories_are_kept_per_article_version_and_read_live(client, site, settings):
     from articles.models import Article
 
-    # The rendered block is kept in the fragment cache until content_changed() (see
+    # The rendered block is kept in the fragment cache until what it shows changes (see
     # test_caching.py); here the ranking's own cache is under test.
     settings.PAGE_CACHE_SECONDS = 0
     settings.FRAGMENT_CACHE_SECONDS = 0

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from articles.models import Article
-from newsroom import caching
 from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -122,31 +121,34 @@ def test_a_live_article_is_withdrawn_not_turned_into_a_draft(editor):
         ArticleFactory().return_to_draft(by=editor)
 
 
-def test_publish_and_withdraw_invalidate_the_page_cache(editor):
+def test_publish_and_withdraw_end_the_article_and_its_lists(editor, change_log):
     article = ArticleFactory(review=True)
-    before = caching.site_version()
+    change_log.mark()
     article.publish(by=editor)
-    after_publish = caching.site_version()
-    assert after_publish != before
+    lists = {f"article-{article.pk}", f"article-{article.pk}-card", "front"}
+    assert lists <= change_log.ended()
+    change_log.mark()
     article.withdraw(by=editor)
-    assert caching.site_version() != after_publish
+    assert lists <= change_log.ended()
 
 
-def test_moving_a_draft_along_does_not_touch_the_page_cache(reporter):
+def test_moving_a_draft_along_does_not_touch_the_page_cache(reporter, change_log):
     article = ArticleFactory(draft=True, created_by=reporter)
-    before = caching.site_version()
+    change_log.mark()
     article.submit(by=reporter)
-    assert caching.site_version() == before
+    assert change_log.ended() == set()
 
 
-def test_scheduling_tells_the_caches_though_readers_see_nothing_yet(editor):
+def test_scheduling_tells_the_caches_though_readers_see_nothing_yet(editor, change_log):
     """The caches keep nothing past the next scheduled story (newsroom.caching.
-    next_publish), so they must hear of every schedule."""
+    next_clock_change), so they must hear of every schedule."""
     import datetime
 
     from django.utils import timezone
 
+    from newsroom import caching
+
     article = ArticleFactory(review=True)
-    before = caching.site_version()
+    change_log.mark()
     article.schedule(timezone.now() + datetime.timedelta(hours=2), by=editor)
-    assert caching.site_version() != before
+    assert caching.CLOCK in change_log.ended()

@@ -10,8 +10,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from newsroom import cdn
-from newsroom.caching import content_changed
+from newsroom import cdn, invalidation
 from tests.factories import ArticleFactory, SectionFactory
 from tests.servers import free_port
 
@@ -66,38 +65,50 @@ def keys(response):
 
 @pytest.mark.django_db
 class TestSurrogateKeys:
-    def test_article_page_is_keyed_by_its_slug(self, client):
-        article = ArticleFactory()
+    """A page's keys name what it shows, in newsroom.invalidation's vocabulary."""
+
+    def test_article_page_names_its_story_its_thread_and_its_related_cards(self, client):
+        section = SectionFactory()
+        other = ArticleFactory(section=section, tags=["floods"])
+        article = ArticleFactory(section=section, tags=["floods"])
         response = client.get(article.get_absolute_url())
         assert response.status_code == 200
         assert "public" in response["Cache-Control"]
-        assert keys(response) == {"all", f"article-{article.slug}"}
+        assert keys(response) == {
+            "all",
+            f"article-{article.pk}",
+            f"article-{article.pk}-comments",
+            f"article-{other.pk}-card",
+        }
 
-    def test_section_page_and_its_feed_are_keyed_by_the_section(self, client):
+    def test_section_page_and_its_feed_name_the_section_and_its_cards(self, client):
         article = ArticleFactory()
-        slug = article.section.slug
+        section = article.section
         for url in (
-            reverse("articles:section", kwargs={"slug": slug}),
-            reverse("articles:feed_section", kwargs={"slug": slug}),
+            reverse("articles:section", kwargs={"slug": section.slug}),
+            reverse("articles:feed_section", kwargs={"slug": section.slug}),
         ):
-            assert keys(client.get(url)) == {"all", f"section-{slug}"}, url
+            expected = {"all", f"section-{section.pk}", f"article-{article.pk}-card"}
+            assert keys(client.get(url)) == expected, url
 
-    def test_tag_page_is_keyed_by_the_tag(self, client):
-        ArticleFactory(tags=["floods"])
+    def test_tag_page_names_the_tag(self, client):
+        article = ArticleFactory(tags=["floods"])
         response = client.get(reverse("articles:tag", kwargs={"slug": "floods"}))
-        assert keys(response) == {"all", "tag-floods"}
+        tag = article.tags.get()
+        assert keys(response) == {"all", f"tag-{tag.pk}", f"article-{article.pk}-card"}
 
     def test_home_and_latest_feed_are_the_front(self, client):
-        ArticleFactory()
+        article = ArticleFactory()
         for url in (reverse("articles:home"), reverse("articles:feed_latest")):
-            assert keys(client.get(url)) == {"all", "front"}, url
+            assert keys(client.get(url)) == {"all", "front", f"article-{article.pk}-card"}, url
 
     def test_page_cache_hit_keeps_the_keys(self, client, settings):
         settings.PAGE_CACHE_SECONDS = 300
         article = ArticleFactory()
-        client.get(article.get_absolute_url())
+        first = client.get(article.get_absolute_url())
         again = client.get(article.get_absolute_url())
-        assert keys(again) == {"all", f"article-{article.slug}"}
+        assert keys(again) == keys(first)
+        assert f"article-{article.pk}" in keys(again)
 
     def test_signed_in_pages_and_posts_carry_no_keys(self, client, editor):
         article = ArticleFactory()
@@ -124,49 +135,46 @@ class TestSurrogateKeys:
 @pytest.mark.django_db(transaction=True)
 class TestPurgeHook:
     def test_change_purges_the_keys_after_commit(self, purge_server):
-        section = SectionFactory(slug="politics")
-        article = ArticleFactory(section=section, slug="budget-vote")
-        purge_server.received.clear()
         cdn.wait_for_purges()
         purge_server.received.clear()
         with transaction.atomic():
-            content_changed(
-                article_ids=[article.pk], section_ids=[section.pk], tag_slugs=["budget"]
-            )
+            invalidation.end({"article-7", "front", "section-3", "tag-2"})
             assert purge_server.received == []  # nothing before the commit
         cdn.wait_for_purges()
         assert len(purge_server.received) == 1
         sent = purge_server.received[0]
-        expected = ["article-budget-vote", "front", "section-politics", "tag-budget"]
+        expected = ["article-7", "front", "section-3", "tag-2"]
         assert sent["body"] == {"surrogate_keys": expected}
         assert sent["headers"]["Surrogate-Key"] == " ".join(expected)
         assert sent["headers"]["Authorization"] == "Bearer purge-token"
 
-    def test_a_comment_only_change_does_not_purge_the_front(self, purge_server):
+    def test_an_approved_comment_purges_only_its_thread(self, purge_server, moderator):
+        from comments.models import Comment
+        from tests.factories import CommentFactory
+
         article = ArticleFactory(slug="hot-story")
+        comment = CommentFactory(article=article, status=Comment.Status.PENDING)
         cdn.wait_for_purges()
         purge_server.received.clear()
-        content_changed(article_ids=[article.pk])
+        comment.approve(by=moderator)
         cdn.wait_for_purges()
-        assert purge_server.received[0]["body"] == {"surrogate_keys": ["article-hot-story"]}
-
-    def test_nothing_named_purges_everything(self, purge_server):
-        content_changed()
-        cdn.wait_for_purges()
-        assert purge_server.received[-1]["body"] == {"surrogate_keys": ["all"]}
+        sent = [request["body"]["surrogate_keys"] for request in purge_server.received]
+        assert sent and all(keys == [f"article-{article.pk}-comments"] for keys in sent)
 
     def test_rolled_back_change_purges_nothing(self, purge_server):
         article = ArticleFactory()
         cdn.wait_for_purges()
         purge_server.received.clear()
         with pytest.raises(RuntimeError), transaction.atomic():
-            content_changed(article_ids=[article.pk])
+            invalidation.end({invalidation.article(article.pk)})
             raise RuntimeError("the edit failed")
         cdn.wait_for_purges()
         assert purge_server.received == []
 
-    def test_publishing_through_the_model_purges_the_article(self, purge_server, superuser):
-        article = ArticleFactory(draft=True, slug="fresh-news")
+    def test_publishing_through_the_model_purges_the_article_and_its_lists(
+        self, purge_server, superuser
+    ):
+        article = ArticleFactory(draft=True, slug="fresh-news", tags=["budget"])
         cdn.wait_for_purges()
         purge_server.received.clear()
         article.publish(by=superuser)
@@ -174,26 +182,34 @@ class TestPurgeHook:
         sent = {
             key for request in purge_server.received for key in request["body"]["surrogate_keys"]
         }
-        assert "article-fresh-news" in sent
+        tag = article.tags.get()
+        assert {
+            f"article-{article.pk}",
+            f"article-{article.pk}-card",
+            f"section-{article.section_id}",
+            f"tag-{tag.pk}",
+            "front",
+        } <= sent
+        assert "clock" not in sent  # the caches' own key never goes to the CDN
 
     def test_unreachable_purge_url_is_logged_and_never_blocks(self, settings, caplog):
         article = ArticleFactory()  # (its new section purges too: made before the hook)
         settings.CDN_PURGE_URL = f"http://127.0.0.1:{free_port()}/purge"
         settings.CDN_PURGE_TIMEOUT = 2
         with caplog.at_level(logging.WARNING, logger="newsroom.cdn"):
-            content_changed(article_ids=[article.pk])  # returns; the purge runs aside
+            invalidation.end({invalidation.article(article.pk)})  # returns; the purge runs aside
             assert cdn.wait_for_purges() == [False]
         assert "CDN purge" in caplog.text
 
     def test_error_answer_is_logged(self, purge_server, caplog):
         purge_server.answer_status = 500
         with caplog.at_level(logging.WARNING, logger="newsroom.cdn"):
-            content_changed()
+            invalidation.end({invalidation.ALL})
             assert cdn.wait_for_purges() == [False]
         assert "CDN purge" in caplog.text
 
     def test_without_a_purge_url_nothing_is_sent(self, settings, purge_server):
         settings.CDN_PURGE_URL = ""
-        content_changed()
+        invalidation.end({invalidation.ALL})
         assert cdn.wait_for_purges() == []
         assert purge_server.received == []

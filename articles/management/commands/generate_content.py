@@ -229,9 +229,9 @@ class Command(BaseCommand):
         # After the search data: statistics taken while the vectors were still empty make
         # the planner expect one match for every word and pick bad plans for common ones.
         self.analyze()
-        from newsroom.caching import content_changed
+        from newsroom import caching, invalidation
 
-        content_changed()
+        invalidation.end({invalidation.ALL, caching.CLOCK})
         self.progress("done")
 
     # -- helpers -------------------------------------------------------------------------

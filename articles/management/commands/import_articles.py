@@ -8,7 +8,7 @@ from django.db import DatabaseError, transaction
 
 from articles.importers.common import format_table, reindex_search
 from articles.importers.plaintext import ArticleImporter, ImportFileError
-from newsroom.caching import content_changed
+from newsroom import invalidation
 
 
 class Command(BaseCommand):
@@ -58,11 +58,9 @@ class Command(BaseCommand):
             site_timezone=options["timezone"],
         )
         try:
-            with transaction.atomic():
+            with transaction.atomic(), invalidation.batch():
                 summary = importer.run(options["paths"])
                 reindex_search(summary.article_ids)
-                ids = list(summary.article_ids)
-                transaction.on_commit(lambda: content_changed(article_ids=ids))
         except ImportFileError as error:
             raise CommandError(f"{error}. Nothing was imported.") from error
         except DatabaseError as error:

@@ -5,7 +5,7 @@ from django.db import DatabaseError, transaction
 
 from articles.importers.common import format_table
 from articles.importers.content import ContentFormatError, import_content
-from newsroom.caching import content_changed
+from newsroom import caching, invalidation
 
 
 class Command(BaseCommand):
@@ -22,7 +22,8 @@ class Command(BaseCommand):
         try:
             with open(path, encoding="utf-8") as lines, transaction.atomic():
                 counts, missing = import_content(lines)
-                transaction.on_commit(content_changed)
+                # A restore may touch anything readers see.
+                invalidation.end({invalidation.ALL, caching.CLOCK})
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror}") from error
         except UnicodeDecodeError as error:

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from articles.importers.common import format_table, reindex_search
 from articles.importers.wordpress import WordPressImporter, WXRError
-from newsroom.caching import content_changed
+from newsroom import invalidation
 
 
 class DryRun(Exception):
@@ -57,14 +57,11 @@ class Command(BaseCommand):
             progress=self.progress_bar,
         )
         try:
-            with transaction.atomic():
+            with transaction.atomic(), invalidation.batch():
                 summary = importer.run()
                 reindex_search(summary.changed_article_ids)
                 if options["dry_run"]:
                     raise DryRun
-                changed = sorted(summary.changed_article_ids)
-                if changed:
-                    transaction.on_commit(lambda: content_changed(article_ids=changed))
         except WXRError as error:
             raise CommandError(f"{error}. Nothing was imported.") from error
         except DatabaseError as error:

@@ -57,7 +57,14 @@ class Command(BaseCommand):
                 if dry_run:
                     erased = theirs.count()
                 else:
-                    erased = theirs.update(name="", email="", ip_hash="", user_agent="")
+                    # Saved one by one, so what readers see of each is made again and
+                    # the pages that showed it end (models announce, caches listen).
+                    erased = 0
+                    for comment in theirs.select_for_update():
+                        comment.name, comment.email = "", ""
+                        comment.ip_hash, comment.user_agent = "", ""
+                        comment.save()
+                        erased += 1
                     BlockedCommenter.objects.filter(email__iexact=address).delete()
                 self.stdout.write(
                     f"{'Would erase' if dry_run else 'Erased'} the name and e-mail address of "
