@@ -27,6 +27,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
+import newsday  # noqa: E402  (beside this script)
+
 from tests.servers import AppServer, manage  # noqa: E402
 
 RESULTS = BENCH / "results"
@@ -516,6 +518,76 @@ def run_small(args, wrk_path, targets, results):
     results["small_articles"] = small_targets["articles"]
 
 
+def run_newsday(args, wrk_path, url, targets, results):
+    """A news day with the site as deployed (page cache and fragments on): see newsday.py.
+    `--app-dir` runs another checkout's code against the same data (before and after)."""
+    env = base_env(args, url, 300)
+    flush_redis(args.redis_url)
+    root = Path(args.app_dir).resolve() if args.app_dir else ROOT
+    log(f"news day: starting gunicorn ({args.workers} workers) from {root}")
+    with AppServer(env, workers=args.workers, timeout=60, root=root) as server:
+        ceiling = measure(args, wrk_path, server, "ceiling", targets["ceiling"])
+        figures = newsday.run(
+            args,
+            wrk_path,
+            server,
+            lambda script: manage("shell", "-c", script, env=env, timeout=600),
+            BENCH_USER,
+            BENCH_PASSWORD,
+            wrk,
+        )
+    figures["ceiling_rps"] = ceiling["rps_16"]
+    figures["code"] = str(root)
+    results["newsday"] = figures
+
+
+INPROCESS_SCRIPT = r"""
+import json, statistics, time
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+
+with override_settings(
+    PAGE_CACHE_SECONDS=0,
+    FRAGMENT_CACHE_SECONDS=0,
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}},
+    ALLOWED_HOSTS=["testserver"],
+):
+    client = Client()
+    for _ in range(20):
+        assert client.get(URL).status_code == 200
+    times = []
+    for _ in range(300):
+        started = time.perf_counter()
+        client.get(URL)
+        times.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(URL)
+print(json.dumps({"p50_ms": statistics.median(times), "queries": len(queries)}))
+"""
+
+
+def run_full_render(args, wrk_path, url, targets, results):
+    """The 50-comment article rendered with no cache at all (page and fragment caches off,
+    a dummy cache): what the first reader after a change pays, over HTTP and in-process."""
+    env = {
+        **base_env(args, url, 0),
+        "FRAGMENT_CACHE_SECONDS": "0",
+        "CACHE_BACKEND": "dummy",
+        "REDIS_URL": "",
+    }
+    log("full render: the 50-comment article with no cache at all")
+    with AppServer(env, workers=args.workers, timeout=60) as server:
+        rounds = {"ceiling": [], "article50": []}
+        for _ in range(args.rounds):
+            for name in rounds:
+                rounds[name].append(measure(args, wrk_path, server, name, targets[name]))
+    results["full_render"] = {name: median_of(measured) for name, measured in rounds.items()}
+    script = INPROCESS_SCRIPT.replace("URL", repr(targets["article50"]))
+    out = manage("shell", "-c", script, env=env, timeout=600)
+    results["full_render"]["in_process"] = json.loads(out.strip().splitlines()[-1])
+
+
 # -- report ------------------------------------------------------------------------------
 
 
@@ -558,6 +630,13 @@ def verdicts(results):
             checks.append(
                 (f"{name} rendered, 100k vs 1k (p50 ratio) <= 1.2", big / little, 1.2, "<=")
             )
+    full = results.get("full_render")
+    if full:
+        ratio_full = full["article50"]["rps_16"] / full["ceiling"]["rps_16"]
+        checks.append(("full render, article 50 comments >= 0.08", ratio_full, 0.08, ">="))
+        checks.append(("full render in-process p50 <= 8 ms", full["in_process"]["p50_ms"], 8, "<="))
+    if results.get("newsday"):
+        checks.extend(newsday.checks(results["newsday"]))
     memory = results.get("memory")
     if memory:
         n, total = memory["requests"], memory["requests_total"]
@@ -578,7 +657,7 @@ def verdicts(results):
 
 def print_table(results):
     pages = results["pages"]
-    ceiling = {mode: pages["ceiling"][mode] for mode in ("off", "on")}
+    ceiling = {mode: pages["ceiling"][mode] for mode in ("off", "on") if mode in pages["ceiling"]}
     print()
     print(
         f"{'page':44} {'cache':5} {'p50 ms':>8} {'p99 ms':>8} {'p95 ms':>8} "
@@ -588,7 +667,7 @@ def print_table(results):
     for name, label, _ in PAGES:
         for mode in ("off", "on"):
             stats = pages.get(name, {}).get(mode)
-            if not stats:
+            if not stats or mode not in ceiling:
                 continue
             share = stats["rps_16"] / ceiling[mode]["rps_16"]
             print(
@@ -611,6 +690,18 @@ def print_table(results):
                 f"  {name:10} {rendered[name]['p50_ms']:8.1f} {small[name]['p50_ms']:8.1f} "
                 f"{big:8.1f} {little:8.1f} {big / little:6.2f}"
             )
+    full = results.get("full_render")
+    if full:
+        print()
+        ceiling_rps, article = full["ceiling"]["rps_16"], full["article50"]
+        print(
+            f"Full render (no cache at all), 50-comment article: {article['rps_16']:.0f} req/s "
+            f"against the ceiling's {ceiling_rps:.0f} ({article['rps_16'] / ceiling_rps:.3f}), "
+            f"p50 {article['p50_ms']:.1f} ms; in-process p50 "
+            f"{full['in_process']['p50_ms']:.2f} ms in {full['in_process']['queries']} queries"
+        )
+    if results.get("newsday"):
+        newsday.report(results["newsday"])
     memory = results.get("memory")
     if memory:
         print()
@@ -653,6 +744,17 @@ def main():
         help="measure only these pages (comma-separated names, e.g. search_common,post); "
         "skips the memory and 1,000-article runs",
     )
+    parser.add_argument(
+        "--newsday", action="store_true", help="run the news day (and nothing else unless --all)"
+    )
+    parser.add_argument("--newsday-seconds", type=int, default=30)
+    parser.add_argument(
+        "--full-render", action="store_true", help="run the no-cache full render (with --newsday)"
+    )
+    parser.add_argument("--all", action="store_true", help="every phase, news day included")
+    parser.add_argument(
+        "--app-dir", default=None, help="serve the news day from another checkout (before/after)"
+    )
     args = parser.parse_args()
     if args.only:
         args.no_small, args.memory_requests = True, 0
@@ -681,9 +783,15 @@ def main():
         "urls": targets,
         "pages": {},
     }
-    run_mode(args, wrk_path, args.database_url, targets, 0, results)
-    run_mode(args, wrk_path, args.database_url, targets, 300, results)
-    if not args.no_small:
+    focused = (args.newsday or args.full_render) and not args.all
+    if not focused:
+        run_mode(args, wrk_path, args.database_url, targets, 0, results)
+        run_mode(args, wrk_path, args.database_url, targets, 300, results)
+    if args.full_render or args.all:
+        run_full_render(args, wrk_path, args.database_url, targets, results)
+    if args.newsday or args.all:
+        run_newsday(args, wrk_path, args.database_url, targets, results)
+    if not args.no_small and not focused:
         run_small(args, wrk_path, targets, results)
     results["checks"] = verdicts(results)
     results["machine"]["load_average_at_end"] = os.getloadavg()

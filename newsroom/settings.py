@@ -159,6 +159,9 @@ else:
             "TIMEOUT": 300,
         }
     }
+if env.get("CACHE_BACKEND") == "dummy":
+    # No cache at all: what the first reader after a change pays (bench/run measures it).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -393,7 +393,10 @@ class AppServer:
     process into a temporary STATIC_ROOT unless `env` names one.
     """
 
-    def __init__(self, env, workers=2, threads=1, port=None, start_timeout=60, timeout=30):
+    def __init__(
+        self, env, workers=2, threads=1, port=None, start_timeout=60, timeout=30, root=ROOT
+    ):
+        self.root = Path(root)
         env = dict(env)
         env.setdefault("STATIC_ROOT", str(collected_static()))
         self.env = app_environment(env)
@@ -430,7 +433,7 @@ class AppServer:
                 "--log-level",
                 "warning",
             ],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
             stdout=self._log_handle,
             stderr=subprocess.STDOUT,
