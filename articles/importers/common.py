@@ -234,10 +234,8 @@ def set_bylines(article, authors):
     if wanted == current:
         return False
     article.bylines.all().delete()
-    Byline.objects.bulk_create(
-        Byline(article=article, author_id=pk, position=position)
-        for position, pk in enumerate(wanted)
-    )
+    for position, pk in enumerate(wanted):  # saved one by one: each announces itself
+        Byline.objects.create(article=article, author_id=pk, position=position)
     return True
 
 
