@@ -35,6 +35,7 @@ RESULTS = BENCH / "results"
 STATS_LUA = BENCH / "stats.lua"
 POST_LUA = BENCH / "post.lua"
 MIX_LUA = BENCH / "mix.lua"
+JUNK_LUA = BENCH / "junk.lua"
 
 SECRET = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"  # noqa: S105
 BENCH_USER = "bench-admin"
@@ -541,6 +542,28 @@ def run_newsday(args, wrk_path, url, targets, results):
     results["newsday"] = figures
 
 
+def redis_keys(redis_url):
+    import redis
+
+    return redis.Redis.from_url(redis_url).dbsize()
+
+
+def run_junk(args, wrk_path, url, targets, results):
+    """10,000 anonymous requests with made-up query strings (the page cache on): the
+    keys in Redis before and after."""
+    env = base_env(args, url, 300)
+    flush_redis(args.redis_url)
+    with AppServer(env, workers=args.workers, timeout=60) as server:
+        for _ in range(3):
+            get(server.url("/"))
+        before = redis_keys(args.redis_url)
+        served, started = 0, time.monotonic()
+        while served < 10_000 and time.monotonic() - started < 300:
+            served += wrk(wrk_path, server.url("/"), 16, 3, JUNK_LUA)["requests"]
+        after = redis_keys(args.redis_url)
+    results["junk"] = {"requests": served, "keys_before": before, "keys_after": after}
+
+
 INPROCESS_SCRIPT = r"""
 import json, statistics, time
 from django.db import connection
@@ -637,6 +660,11 @@ def verdicts(results):
         checks.append(("full render in-process p50 <= 8 ms", full["in_process"]["p50_ms"], 8, "<="))
     if results.get("newsday"):
         checks.extend(newsday.checks(results["newsday"]))
+    junk = results.get("junk")
+    if junk:
+        added = junk["keys_after"] - junk["keys_before"]
+        label = f"Redis keys added by {junk['requests']:,} junk query strings <= 5"
+        checks.append((label, added, 5, "<="))
     memory = results.get("memory")
     if memory:
         n, total = memory["requests"], memory["requests_total"]
@@ -657,7 +685,7 @@ def verdicts(results):
 
 def print_table(results):
     pages = results["pages"]
-    ceiling = {mode: pages["ceiling"][mode] for mode in ("off", "on") if mode in pages["ceiling"]}
+    ceiling = pages.get("ceiling", {})
     print()
     print(
         f"{'page':44} {'cache':5} {'p50 ms':>8} {'p99 ms':>8} {'p95 ms':>8} "
@@ -702,6 +730,13 @@ def print_table(results):
         )
     if results.get("newsday"):
         newsday.report(results["newsday"])
+    junk = results.get("junk")
+    if junk:
+        print()
+        print(
+            f"Junk query strings: {junk['requests']:,} requests for /?utm_source=<random>...; "
+            f"Redis keys {junk['keys_before']} before, {junk['keys_after']} after"
+        )
     memory = results.get("memory")
     if memory:
         print()
@@ -751,6 +786,9 @@ def main():
     parser.add_argument(
         "--full-render", action="store_true", help="run the no-cache full render (with --newsday)"
     )
+    parser.add_argument(
+        "--junk", action="store_true", help="10,000 requests with made-up query strings"
+    )
     parser.add_argument("--all", action="store_true", help="every phase, news day included")
     parser.add_argument(
         "--app-dir", default=None, help="serve the news day from another checkout (before/after)"
@@ -783,12 +821,14 @@ def main():
         "urls": targets,
         "pages": {},
     }
-    focused = (args.newsday or args.full_render) and not args.all
+    focused = (args.newsday or args.full_render or args.junk) and not args.all
     if not focused:
         run_mode(args, wrk_path, args.database_url, targets, 0, results)
         run_mode(args, wrk_path, args.database_url, targets, 300, results)
     if args.full_render or args.all:
         run_full_render(args, wrk_path, args.database_url, targets, results)
+    if args.junk or args.all:
+        run_junk(args, wrk_path, args.database_url, targets, results)
     if args.newsday or args.all:
         run_newsday(args, wrk_path, args.database_url, targets, results)
     if not args.no_small and not focused:

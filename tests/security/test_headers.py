@@ -16,6 +16,8 @@ PRODUCTION = {
     "SECRET_KEY": "security-suite-production-like-secret-key-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "news.example.org",
     "DATABASE_URL": "sqlite:////tmp/newsroom-security-deploy-check.sqlite3",
+    # The web server in front serves the pictures (docs/operations.md).
+    "MEDIA_SERVED_BY_WEB_SERVER": "1",
 }
 
 
