@@ -6,21 +6,30 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_delete
 
-        from . import related, search
+        from . import derived, search
 
-        # Derived data is made when saved: the stored search vector and the ranking of
-        # related stories follow every save (and every change of an article's tags).
+        # Derived data is made when saved: the stored search vector follows every save;
+        # related stories and structured data follow what they show (articles/derived.py).
         post_save.connect(
             search.article_saved, sender="articles.Article", dispatch_uid="articles_search"
         )
-        post_save.connect(
-            related.article_saved, sender="articles.Article", dispatch_uid="articles_related"
-        )
-        for signal in (post_save, post_delete):
-            signal.connect(
-                related.tags_changed,
-                sender="articles.TaggedArticle",
-                dispatch_uid=f"articles_related_tags_{id(signal)}",
-            )
+        receivers = [
+            (post_save, "articles.Article", derived.article_saved),
+            (post_save, "articles.TaggedArticle", derived.tags_changed),
+            (post_delete, "articles.TaggedArticle", derived.tags_changed),
+            (post_save, "articles.Byline", derived.shown_part_changed),
+            (post_delete, "articles.Byline", derived.shown_part_changed),
+            (post_save, "articles.Correction", derived.shown_part_changed),
+            (post_delete, "articles.Correction", derived.shown_part_changed),
+            (post_save, "articles.Section", derived.section_changed),
+            (post_save, "articles.Author", derived.author_changed),
+            (post_save, "taggit.Tag", derived.tag_changed),
+            (pre_delete, "taggit.Tag", derived.tag_changed),
+            (post_save, "articles.Image", derived.image_changed),
+            (pre_delete, "articles.Image", derived.image_changed),
+        ]
+        for signal, sender, receiver in receivers:
+            uid = f"derived-{receiver.__name__}-{sender}-{id(signal)}"
+            signal.connect(receiver, sender=sender, dispatch_uid=uid)

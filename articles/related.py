@@ -1,17 +1,15 @@
 """Related stories: ranked when a story is saved, read with the page.
 
-Ranking counts shared tags over thousands of candidates on a large archive (a few
-hundred milliseconds at 100,000 stories), so no reader pays it: the ranked ids are
-derived data, kept on the article (`Article.related_ids`) and made again when it is
-saved or its tags change (once the change commits), along with the stories it ranks
-(so a new story joins their lists). The stories themselves are read through `live()`
-with the page, so one that is withdrawn drops out at once. An article saved before
-the ids were kept is ranked by its first reader, once.
+Ranking counts shared tags over thousands of candidates on a large archive (tens of
+milliseconds at 100,000 stories), so no reader pays it: the ranked ids are derived
+data, kept on the article (`Article.related_ids`) and made again when it is saved or
+its tags change (`articles.derived`). The stories themselves are read through `live()`
+with the page, so one that is withdrawn drops out at once. An article saved before the
+ids were kept is ranked by its first reader, once.
 """
 
 import datetime
 
-from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -76,43 +74,3 @@ def related_ids(article):
     if article.related_ids is None and article.pk is not None:
         article.related_ids = refresh(article.pk)
     return article.related_ids or []
-
-
-def refresh_with_neighbours(article_id):
-    """Rank the article, then the stories it ranks: they are the ones a new or newly
-    tagged story is most likely to join (relatedness goes both ways)."""
-    ids = refresh(article_id)
-    for neighbour in ids or ():
-        refresh(neighbour)
-    return ids
-
-
-class _Ranking:
-    """Ranking an article once its transaction commits: once however many saves and tag
-    changes the transaction holds (an import, the admin's form and inlines)."""
-
-    def __init__(self, article_id):
-        self.article_id = article_id
-
-    def __call__(self):
-        refresh_with_neighbours(self.article_id)
-
-
-def rank_after_commit(article_id):
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        isinstance(callback, _Ranking) and callback.article_id == article_id
-        for _savepoints, callback, _robust in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(_Ranking(article_id), robust=True)
-
-
-def article_saved(sender, instance, raw=False, **kwargs):
-    if not raw and instance.status == Article.Status.PUBLISHED:
-        rank_after_commit(instance.pk)
-
-
-def tags_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        rank_after_commit(instance.content_object_id)

@@ -34,7 +34,7 @@ from comments.templatetags.comment_tags import page_number as comments_page
 from newsroom import invalidation
 from newsroom.caching import PublicPageMixin, cached_fragment, depends_on, public_page
 
-from . import related, seo
+from . import derived, related, seo
 from .models import LIST_FIELDS, Article, Author, Byline, Correction, Section, tags_in_use
 from .search import SearchQuery, search, snippet_for
 
@@ -129,7 +129,9 @@ class ArticlePage:
 
     @cached_property
     def json_ld(self):
-        return seo.news_article(self._full, tags=self.tags)
+        return derived.structured_data(
+            self.story, lambda: seo.news_article(self._full, tags=self.tags)
+        )
 
     @cached_property
     def comments_page(self):

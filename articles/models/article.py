@@ -141,6 +141,12 @@ class Article(models.Model):
         editable=False,
         help_text="Related stories, ranked when the article is saved (articles/related.py).",
     )
+    structured_data = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="schema.org JSON-LD, made when the article is saved (articles/derived.py).",
+    )
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised on every save; guards against lost edits."
     )

@@ -21,7 +21,9 @@ def json_ld(data):
     """Structured data in a <script type="application/ld+json"> block, escaped the way
     `json_script` escapes (<, >, & become \\u escapes), so no text an editor or reader
     wrote can close the element. Browsers never run this block, so a strict CSP allows it."""
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
+    # Sorted keys: the same bytes whether the data was just made or read back from
+    # PostgreSQL's jsonb (which keeps its own order).
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True).translate(
         JSON_SCRIPT_ESCAPES
     )
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
