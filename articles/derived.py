@@ -31,6 +31,8 @@ class _Refresh:
         self.article_id = article_id
         self.rank = rank
         self.done = False
+        # on_commit(robust=True) names a failing callback by its __qualname__.
+        self.__qualname__ = f"derived refresh of article {article_id}"
 
     def __call__(self):
         self.done = True

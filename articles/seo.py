@@ -8,7 +8,6 @@ through `reader.json_ld`, which escapes like Django's `json_script`.
 import datetime
 
 from django.conf import settings
-from django.templatetags.static import static
 from django.utils.text import Truncator
 
 UPDATED_AFTER = datetime.timedelta(minutes=10)
@@ -94,7 +93,10 @@ def publisher():
         "url": settings.NEWSROOM_SITE_URL + "/",
         "logo": {
             "@type": "ImageObject",
-            "url": absolute(static(settings.NEWSROOM_PUBLISHER_LOGO)),
+            # The plain static address, not the hashed one: structured data is made when
+            # an article is saved, in processes (commands, workers) that may have no
+            # collected manifest; the site serves both names.
+            "url": absolute(settings.STATIC_URL + settings.NEWSROOM_PUBLISHER_LOGO),
             "width": 600,
             "height": 60,
         },

@@ -85,3 +85,20 @@ def test_renaming_an_author_remakes_the_structured_data_that_names_them(
     assert Article.objects.get(pk=story.pk).structured_data["author"][0]["name"] == (
         "Ada Reed-Hall"
     )
+
+
+def test_the_refresh_after_commit_has_a_name_for_robust_on_commit_logging(
+    django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from articles import derived
+
+    def broken(article_id):
+        raise RuntimeError("the ranking failed")
+
+    monkeypatch.setattr(derived, "describe", broken)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        story = ArticleFactory()
+    refresh = next(c for c in callbacks if isinstance(c, derived._Refresh))
+    assert str(story.pk) in refresh.__qualname__  # what robust on_commit logs
+    with pytest.raises(RuntimeError):
+        refresh()
