@@ -6,7 +6,8 @@ class NewsroomConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from . import checks, invalidation  # noqa: F401  (checks registers the deploy checks)
+        from . import checks, invalidation, webhooks  # noqa: F401  (checks registers the deploy checks)
 
-        # Models announce their changes; the caches and the CDN listen.
+        # Models announce their changes; the caches, the CDN and the webhooks listen.
         invalidation.connect()
+        webhooks.connect()

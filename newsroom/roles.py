@@ -49,6 +49,7 @@ ROLE_PERMISSIONS = {
         "comments.view_moderationevent",
         *(f"comments.{action}_blockedterm" for action in CRUD),
         *(f"comments.{action}_blockedcommenter" for action in CRUD),
+        "newsroom.manage_webhooks",
     ],
     "Moderator": [
         "comments.view_comment",

@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
+    *(["django_rq"] if env.get("TASKS_BACKEND", "").strip().lower() == "rq" else []),
     "newsroom",
     "articles",
     "comments",
@@ -344,6 +347,45 @@ CDN_PURGE_TIMEOUT = env_int("CDN_PURGE_TIMEOUT", 5)
 # With purging in place a CDN may keep pages longer than browsers; 0: follow s-maxage.
 CDN_MAX_AGE = env_int("CDN_MAX_AGE", 0)
 MIDDLEWARE = ["newsroom.cdn.SurrogateKeyMiddleware", *MIDDLEWARE]
+
+# Background work (newsroom/tasks.py) through Django's tasks API (the django-tasks
+# backport). "database" (the default): tasks wait in a table and `manage.py db_worker`
+# runs them; "rq": they wait in Redis (REDIS_URL, or TASKS_REDIS_URL) and
+# `manage.py rqworker --with-scheduler` runs them, on as many machines as needed;
+# "immediate": run at once in the request's process (the test suite, no worker).
+TASKS_BACKEND = env.get("TASKS_BACKEND", "database").strip().lower() or "database"
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND={TASKS_BACKEND!r}: use one of {', '.join(sorted(TASK_BACKENDS))}."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+TASKS_REDIS_URL = env.get("TASKS_REDIS_URL", "") or REDIS_URL
+if TASKS_BACKEND == "rq" and not TASKS_REDIS_URL:
+    raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (or TASKS_REDIS_URL).")
+RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL or "redis://127.0.0.1:6379/0"}}
+# A failing task runs again after TASK_RETRY_DELAY seconds, then twice that, and so on
+# (at most TASK_RETRY_MAX_DELAY), TASK_MAX_ATTEMPTS times in all.
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
+TASK_RETRY_DELAY = env_int("TASK_RETRY_DELAY", 30)
+TASK_RETRY_MAX_DELAY = env_int("TASK_RETRY_MAX_DELAY", 3600)
+
+# Webhooks (newsroom/webhooks.py): signed POSTs to partners after each change.
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_DELAY = env_int("WEBHOOK_RETRY_DELAY", 30)
+# A webhook whose deliveries failed this many times in a row is switched off.
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 5)
+# Receivers on private, loopback and link-local addresses (development, tests only).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE")
+
+# Uploads larger than this many pixels (width x height) get their renditions from a
+# background task; readers see the original until they exist.
+IMAGE_BACKGROUND_PIXELS = env_int("IMAGE_BACKGROUND_PIXELS", 4_000_000)
 
 # The do-nothing view bench/run measures as its ceiling; never on in production.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS")
