@@ -368,6 +368,8 @@ TASKS_REDIS_URL = env.get("TASKS_REDIS_URL", "") or REDIS_URL
 if TASKS_BACKEND == "rq" and not TASKS_REDIS_URL:
     raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (or TASKS_REDIS_URL).")
 RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL or "redis://127.0.0.1:6379/0"}}
+# `rqworker` runs Django tasks only with django-tasks-rq's job class.
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 # A failing task runs again after TASK_RETRY_DELAY seconds, then twice that, and so on
 # (at most TASK_RETRY_MAX_DELAY), TASK_MAX_ATTEMPTS times in all.
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)

@@ -31,7 +31,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import default_task_backend, task
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task, task_backends
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def oldest_waiting_seconds():
     """How long the task that has waited longest for a worker has been waiting (a task
     due now and not yet started), in seconds; None when nothing waits. Raises when
     the task store cannot be read."""
-    backend = default_task_backend
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
     now = timezone.now()
     if _is_database_backend(backend):
         since = _db_oldest_waiting(backend.alias)
@@ -180,7 +180,7 @@ def _rq_oldest_waiting(backend):
     oldest = None
     for name in sorted(backend.queues):
         queue = django_rq.get_queue(name)
-        ids = queue.get_job_ids(0, 0)
+        ids = queue.get_job_ids(0, 1)
         if not ids:
             continue
         job = Job.fetch(ids[0], connection=queue.connection)

@@ -1,0 +1,242 @@
+"""Real workers: `db_worker` (SQLite and PostgreSQL) and an RQ worker (Redis) run the
+tasks a publish leaves behind, in their own processes, against their own databases.
+
+The site's side runs in subprocesses too (`manage.py shell`), so every process sees
+only committed rows, as in production. The webhook receiver is a real HTTP server on
+loopback that verifies the signatures.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from tests.receiver import Receiver
+from tests.servers import (
+    PYTHON,
+    ROOT,
+    PostgresServer,
+    RedisServer,
+    app_environment,
+    manage,
+    migrate,
+    postgres_available,
+    redis_available,
+    wait_until,
+)
+
+pytestmark = pytest.mark.slow
+
+SETUP = """
+from django.contrib.auth import get_user_model
+from articles.models import Article, Section
+from newsroom.models import Webhook
+hook = Webhook.objects.create(name="Partner", url={url!r}, events=["article.published"])
+get_user_model().objects.create_superuser("boss", "boss@example.org", "x")
+Section.objects.create(name="News", slug="news")
+print(hook.secret)
+"""
+
+PUBLISH = """
+from django.contrib.auth import get_user_model
+from articles.models import Article, Section
+boss = get_user_model().objects.get(username="boss")
+for number in range({count}):
+    article = Article.objects.create(
+        headline=f"Story {{number}}", slug=f"story-{{number}}-{{Article.objects.count()}}",
+        section=Section.objects.get(slug="news"),
+    )
+    article.publish(by=boss)
+"""
+
+REPORT = """
+import json
+from django_tasks_db.models import DBTaskResult
+from newsroom.models import WebhookDelivery
+print(json.dumps({
+    "deliveries": sorted(WebhookDelivery.objects.values_list("status", flat=True)),
+    "tasks": sorted(DBTaskResult.objects.values_list("status", flat=True)),
+}))
+"""
+
+
+def shell(code, env):
+    output = manage("shell", "--no-imports", "-c", textwrap.dedent(code), env=env, timeout=120)
+    return output.strip().splitlines()[-1] if output.strip() else ""
+
+
+@pytest.fixture(scope="module")
+def migrated_sqlite(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tasks-db") / "template.sqlite3"
+    migrate({"DATABASE_URL": f"sqlite:///{path}"})
+    return path
+
+
+@pytest.fixture
+def sqlite_env(migrated_sqlite, tmp_path):
+    path = tmp_path / "site.sqlite3"
+    shutil.copy(migrated_sqlite, path)
+    return {"DATABASE_URL": f"sqlite:///{path}", "TASKS_BACKEND": "database"}
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    if not postgres_available():
+        pytest.skip("PostgreSQL server binaries are not installed")
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_env(postgres, request):
+    name = f"tasks_{abs(hash(request.node.name)) % 10**8}"
+    url = postgres.create_database(name)
+    env = {"DATABASE_URL": url, "TASKS_BACKEND": "database"}
+    migrate(env)
+    return env
+
+
+def site_env(env):
+    return {**env, "WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_RETRY_DELAY": "1"}
+
+
+def db_worker(env, *args):
+    return subprocess.Popen(
+        [PYTHON, "manage.py", "db_worker", "--no-startup-delay", "--interval", "0.2", *args],
+        cwd=ROOT,
+        env=app_environment(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def healthz(env):
+    """/healthz as the site answers it now (one waiting task: its age is reported)."""
+    body = shell(
+        "from django.test import Client;"
+        "print(Client().get('/healthz', HTTP_HOST='localhost').content.decode())",
+        env,
+    )
+    return json.loads(body)
+
+
+def finish(process, timeout=120):
+    output, _ = process.communicate(timeout=timeout)
+    return process.returncode, output
+
+
+def publish_and_work(env):
+    with Receiver() as receiver:
+        receiver.secret = shell(SETUP.format(url=receiver.url), env)
+        shell(PUBLISH.format(count=1), env)
+        assert receiver.received == [], "publishing sent nothing itself: the worker does"
+        waiting = json.loads(shell(REPORT, env))
+        assert waiting["tasks"] == ["READY"], waiting  # one announcement, nothing run yet
+        assert healthz(env)["tasks"]["oldest_waiting_seconds"] >= 0
+
+        code, output = finish(db_worker(env, "--batch"))
+        assert code == 0, output
+        assert receiver.events() == ["article.published"]
+    report = json.loads(shell(REPORT, env))
+    assert report["deliveries"] == ["delivered"]
+    assert report["tasks"] == ["SUCCESSFUL", "SUCCESSFUL"]  # the announcement, the delivery
+
+
+def test_db_worker_runs_a_publishs_tasks_on_sqlite(sqlite_env):
+    publish_and_work(site_env(sqlite_env))
+
+
+def test_db_worker_runs_a_publishs_tasks_on_postgresql(postgres_env):
+    publish_and_work(site_env(postgres_env))
+
+
+def test_a_worker_stopped_mid_task_loses_nothing(sqlite_env):
+    """systemd stops a worker with SIGTERM: it finishes the task in hand and exits; the
+    tasks still waiting stay in the database for the next worker. Nothing is lost and
+    nothing is sent twice."""
+    env = site_env(sqlite_env)
+    with Receiver(delay=1.5) as receiver:
+        receiver.secret = shell(SETUP.format(url=receiver.url), env)
+        shell(PUBLISH.format(count=3), env)
+
+        worker = db_worker(env)
+        wait_until(lambda: receiver.started >= 1, 60, what="the first delivery to start")
+        os.killpg(worker.pid, signal.SIGTERM)
+        code, output = finish(worker)
+        assert code == 0, output
+        assert len(receiver.received) == 1, "the delivery in hand was finished, not dropped"
+        left = json.loads(shell(REPORT, env))
+        assert left["tasks"].count("READY") >= 2, left
+
+        code, output = finish(db_worker(env, "--batch"))
+        assert code == 0, output
+        assert receiver.events() == ["article.published"] * 3
+    report = json.loads(shell(REPORT, env))
+    assert report["deliveries"] == ["delivered"] * 3
+    assert set(report["tasks"]) == {"SUCCESSFUL"}
+
+
+def test_a_failed_delivery_is_retried_later_by_the_worker(sqlite_env):
+    env = site_env(sqlite_env)
+    with Receiver(codes=[500, 500, 200]) as receiver:
+        receiver.secret = shell(SETUP.format(url=receiver.url), env)
+        shell(PUBLISH.format(count=1), env)
+        worker = db_worker(env)
+        try:
+            # Back-off of 1 s, then 2 s: the third attempt comes by itself, later.
+            assert receiver.wait_for(3, timeout=60)
+            time.sleep(0.5)
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            finish(worker)
+    ids = {headers["webhook-id"] for headers, _b, _p in receiver.received}
+    assert len(ids) == 1
+    report = json.loads(shell(REPORT, env))
+    assert report["deliveries"] == ["delivered"]
+    # Each failed attempt is a failed task result, readable in the admin.
+    assert sorted(report["tasks"]) == ["FAILED", "FAILED", "SUCCESSFUL", "SUCCESSFUL"]
+
+
+@pytest.fixture
+def redis_server():
+    if not redis_available():
+        pytest.skip("redis-server is not installed")
+    with RedisServer() as server:
+        yield server
+
+
+def test_rq_worker_runs_a_publishs_tasks_on_redis(sqlite_env, redis_server):
+    env = site_env({**sqlite_env, "TASKS_BACKEND": "rq", "TASKS_REDIS_URL": redis_server.url(7)})
+    with Receiver() as receiver:
+        receiver.secret = shell(SETUP.format(url=receiver.url), env)
+        shell(PUBLISH.format(count=1), env)
+        assert receiver.received == []
+        health = healthz(env)
+        assert health["tasks"]["backend"] == "rq", health
+        assert health["tasks"]["oldest_waiting_seconds"] >= 0, health
+
+        result = subprocess.run(
+            [PYTHON, "manage.py", "rqworker", "--burst", "--with-scheduler", "default"],
+            cwd=ROOT,
+            env=app_environment(env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert receiver.wait_for(1, timeout=10), result.stdout + result.stderr
+        assert receiver.events() == ["article.published"]
+    deliveries = shell(
+        "from newsroom.models import WebhookDelivery;"
+        "print(list(WebhookDelivery.objects.values_list('status', flat=True)))",
+        env,
+    )
+    assert deliveries == "['delivered']"
