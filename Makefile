@@ -31,10 +31,13 @@ install: $(STAMP)
 
 install-site: $(SITE_STAMP)
 
-## Run the site with demo content on SQLite at http://127.0.0.1:$(PORT) (admin at /admin/).
+## Run the site with demo content on SQLite at http://127.0.0.1:$(PORT) (admin at /admin/),
+## with a background worker beside it (stopped with it).
 demo: install-site
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).

@@ -8,7 +8,8 @@ Everything here runs when an image is saved, never when a page is read.
 * `clean_original()` re-encodes the accepted picture without EXIF, XMP or text
   chunks, so no location or camera data is ever stored.
 * `make_renditions()` writes the WebP widths for `srcset` and the crops around the
-  focal point that social cards and structured data use.
+  focal point that social cards and structured data use; for a picture larger than
+  IMAGE_BACKGROUND_PIXELS a worker does it (`render_later`), not the editor's request.
 """
 
 import hashlib
@@ -25,6 +26,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
+
+from newsroom.tasks import background
 
 ACCEPTED_FORMATS = {
     "JPEG": {".jpg", ".jpeg", ".jpe", ".jfif"},
@@ -311,3 +314,16 @@ def delete_renditions(renditions, keep=(), storage=default_storage):
         path = entry.get("path") if isinstance(entry, dict) else None
         if path and path not in keep and storage.exists(path):
             storage.delete(path)
+
+
+@background
+def render_later(image_id, source):
+    """Make the renditions of a big upload in a worker. `source` is the (file name, focal
+    x, focal y) they are for: a picture saved again since has its own task."""
+    from .models import Image
+
+    image = Image.objects.filter(pk=image_id).first()
+    if image is None or list(image._rendition_source()) != list(source):
+        return False
+    image.refresh_renditions()
+    return True

@@ -1,6 +1,7 @@
 """E-mail to moderators. Always sent after the comment or report is committed
-(`transaction.on_commit`), and a failing mail server is logged, never raised: a
-reader's comment is never lost or refused because mail is down."""
+(`transaction.on_commit`), by a background task (newsroom/tasks.py): a reader's
+comment is never lost, refused or slowed because mail is slow or down; a failing mail
+server is logged and the task tried again later."""
 
 import logging
 
@@ -12,6 +13,8 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from newsroom.tasks import background
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +50,17 @@ def _send(subject, template, context):
         )
     except Exception:
         logger.exception("Could not e-mail moderators: %s", subject)
-        return False
+        raise
     return True
 
 
 def notify_report(flag_id):
+    """Mail the moderators about a reader's report (in a background task)."""
+    send_report.enqueue(flag_id)
+
+
+@background
+def send_report(flag_id):
     from .models import CommentFlag
 
     flag = (
@@ -67,8 +76,9 @@ def notify_report(flag_id):
 
 
 def check_queue():
-    """Mail the moderators when the queue passes the threshold, at most once per
-    interval across every app process (the marker lives in the shared cache)."""
+    """Mail the moderators (in a background task) when the queue passes the threshold,
+    at most once per interval across every app process (the marker lives in the shared
+    cache). True when an alert was queued."""
     from .models import Comment
 
     threshold = settings.COMMENTS_QUEUE_ALERT_THRESHOLD
@@ -81,6 +91,12 @@ def check_queue():
         return False
     if not cache.add(QUEUE_ALERT_KEY, 1, timeout=settings.COMMENTS_QUEUE_ALERT_INTERVAL):
         return False
+    send_queue_alert.enqueue(waiting, threshold)
+    return True
+
+
+@background
+def send_queue_alert(waiting, threshold):
     return _send(
         f"{waiting} comments are waiting for moderation",
         "comments/email/queue.txt",

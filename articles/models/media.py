@@ -58,7 +58,24 @@ class Image(models.Model):
             self.width, self.height = self.file.width, self.file.height
         super().save(*args, **kwargs)
         if self._renditions_stale(kwargs.get("update_fields")):
-            self.refresh_renditions()
+            if self.width * self.height > settings.IMAGE_BACKGROUND_PIXELS:
+                self._refresh_renditions_later()
+            else:
+                self.refresh_renditions()
+
+    def _refresh_renditions_later(self):
+        """A big picture is cut by a worker, not in the editor's request. Until then
+        readers get the original (`rendition_url`, `srcset` fall back to it), never the
+        renditions of a picture this one replaced."""
+        from newsroom.tasks import enqueue_after_commit
+
+        from .. import images
+
+        if self.renditions and self.file.name != getattr(self, "_rendered_from", (None,))[0]:
+            images.delete_renditions(self.renditions)
+            self.renditions = {}
+            type(self).objects.filter(pk=self.pk).update(renditions={})
+        enqueue_after_commit(images.render_later, self.pk, list(self._rendition_source()))
 
     def _renditions_stale(self, update_fields):
         if not self.file:
