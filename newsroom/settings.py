@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # the content API's docs page and its own static files (no CDN)
     *(["django_rq"] if env.get("TASKS_BACKEND", "").strip().lower() == "rq" else []),
     "newsroom",
     "articles",

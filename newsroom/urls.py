@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from articles import sitemaps
+from articles.api import api
 
 from . import views
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("news-sitemap.xml", sitemaps.news_sitemap, name="news_sitemap"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("comments/", include("comments.urls")),
+    path("api/v1/", api.urls),
     path("", include("articles.urls")),
 ]
 

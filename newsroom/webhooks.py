@@ -26,6 +26,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from articles.seo import absolute
+
 from . import outbound
 from .models import Event, Webhook, WebhookDelivery
 from .tasks import GiveUp, background, enqueue_after_commit
@@ -137,10 +139,6 @@ def connect():
 # -- Payloads ---------------------------------------------------------------------------
 
 
-def _absolute(path):
-    return settings.NEWSROOM_SITE_URL + path
-
-
 def _time(value):
     return value.isoformat() if value else None
 
@@ -148,7 +146,7 @@ def _time(value):
 def _article(article):
     return {
         "id": article.pk,
-        "url": _absolute(article.get_absolute_url()),
+        "url": absolute(article.get_absolute_url()),
         "headline": article.headline,
         "section": article.section.slug if article.section_id else None,
         "published_at": _time(article.published_at),
@@ -182,7 +180,7 @@ def event_data(event, object_id):
         return {
             "comment": {
                 "id": comment.pk,
-                "url": _absolute(comment.get_absolute_url()),
+                "url": absolute(comment.get_absolute_url()),
                 "approved_at": _time(comment.moderated_at or comment.created_at),
             },
             "article": _article(comment.article),

@@ -1,0 +1,131 @@
+"""What the API answers, as OpenAPI describes it. The views build plain dicts of this
+shape; ninja checks them against these schemas."""
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class PageQuery(Schema):
+    cursor: str | None = Field(None, description="From a previous answer's `next`.")
+    limit: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
+
+
+class ArticleQuery(PageQuery):
+    section: str | None = Field(None, description="A section's slug.")
+    tag: str | None = Field(None, description="A tag's slug.")
+    author: str | None = Field(None, description="An author's slug.")
+    updated_since: datetime | None = Field(
+        None, description="Only articles changed at or after this time (ISO 8601)."
+    )
+
+
+class Error(Schema):
+    """What went wrong; invalid query parameters add a `detail` list, one per problem."""
+
+    error: str
+
+
+class SectionOut(Schema):
+    id: int
+    name: str
+    slug: str
+    description: str
+    position: int
+    url: str
+
+
+class SectionRef(Schema):
+    id: int
+    name: str
+    slug: str
+    url: str
+
+
+class AuthorRef(Schema):
+    id: int
+    name: str
+    slug: str
+    url: str
+
+
+class AuthorOut(AuthorRef):
+    job_title: str
+    bio: str
+    photo: str | None
+
+
+class TagOut(Schema):
+    id: int
+    name: str
+    slug: str
+    url: str
+
+
+class TagRef(Schema):
+    name: str
+    slug: str
+
+
+class Rendition(Schema):
+    name: str
+    url: str
+    width: int
+    height: int
+
+
+class ImageOut(Schema):
+    url: str
+    width: int
+    height: int
+    alt_text: str
+    caption: str
+    credit: str
+    renditions: list[Rendition]
+
+
+class CorrectionOut(Schema):
+    kind: str
+    text: str
+    created_at: datetime
+
+
+class ArticleOut(Schema):
+    id: int
+    url: str
+    headline: str
+    standfirst: str
+    body_html: str
+    published_at: datetime
+    updated_at: datetime
+    section: SectionRef | None
+    authors: list[AuthorRef]
+    tags: list[TagRef]
+    lead_image: ImageOut | None
+
+
+class ArticleDetail(ArticleOut):
+    corrections: list[CorrectionOut]
+
+
+class ArticleList(Schema):
+    results: list[ArticleOut]
+    next: str | None
+
+
+class SectionList(Schema):
+    results: list[SectionOut]
+    next: str | None
+
+
+class AuthorList(Schema):
+    results: list[AuthorOut]
+    next: str | None
+
+
+class TagList(Schema):
+    results: list[TagOut]
+    next: str | None

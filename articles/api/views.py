@@ -1,0 +1,344 @@
+"""The API's endpoints: thin views over the models' own rules.
+
+Lists are ordered newest first and paged with a cursor (the last row's position)
+rather than a page number: a story published while a client pages through the list
+goes to its top, so following `next` still visits every other story exactly once.
+"""
+
+import base64
+import binascii
+import json
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import timezone
+from ninja import NinjaAPI, Query, Status
+from ninja.decorators import decorate_view
+from ninja.errors import ValidationError
+from taggit.models import Tag
+
+from newsroom.caching import public_page
+
+from ..models import Article, Author, Byline, Section, TaggedArticle
+from ..seo import absolute
+from . import schemas
+
+BAD_CURSOR = "Invalid cursor: follow the `next` address of a previous answer."
+
+api = NinjaAPI(
+    title=f"{settings.NEWSROOM_SITE_NAME} content API",
+    version="1",
+    description=(
+        "Read-only access to every live story, with its sections, authors and tags. "
+        "Lists are paged with a cursor: follow `next` until it is null. Answers are "
+        "public and cacheable (ETag, `If-None-Match` gives 304)."
+    ),
+    urls_namespace="api",
+    docs_url="/docs/",
+    openapi_url="/openapi.json",
+)
+
+
+class BadRequest(Exception):
+    pass
+
+
+@api.exception_handler(BadRequest)
+def bad_request(request, exc):
+    return api.create_response(request, {"error": str(exc)}, status=400)
+
+
+@api.exception_handler(ValidationError)
+def invalid_parameters(request, exc):
+    detail = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
+        for error in exc.errors
+    ]
+    return api.create_response(
+        request, {"error": "Invalid query parameters.", "detail": detail}, status=400
+    )
+
+
+def _cors_view(run):
+    def wrapper(request, *args, **kwargs):
+        response = run(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return wrapper
+
+
+def cacheable(view):
+    """A public, cacheable answer (newsroom.caching.public_page: ETag, 304, the page
+    cache) that pages on any site may read (CORS: public content, no credentials)."""
+    return decorate_view(public_page, _cors_view)(view)
+
+
+# -- Cursors ---------------------------------------------------------------------------
+
+
+def encode_cursor(values):
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor, keys):
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        values = None
+    if not isinstance(values, dict) or set(values) != set(keys):
+        raise BadRequest(BAD_CURSOR)
+    return values
+
+
+def next_url(request, cursor):
+    query = QueryDict(mutable=True)
+    query.update(request.GET)
+    query["cursor"] = cursor
+    return request.build_absolute_uri(request.path + "?" + query.urlencode())
+
+
+# -- Shapes ----------------------------------------------------------------------------
+
+
+def section_ref(section):
+    if section is None:
+        return None
+    return {
+        "id": section.pk,
+        "name": section.name,
+        "slug": section.slug,
+        "url": absolute(section.get_absolute_url()),
+    }
+
+
+def author_ref(author):
+    return {
+        "id": author.pk,
+        "name": author.name,
+        "slug": author.slug,
+        "url": absolute(author.get_absolute_url()),
+    }
+
+
+def image_out(image):
+    if image is None or not image.file:
+        return None
+    renditions = sorted(
+        (
+            {
+                "name": name,
+                "url": absolute(entry["url"]),
+                "width": entry["width"],
+                "height": entry["height"],
+            }
+            for name, entry in (image.renditions or {}).items()
+            if isinstance(entry, dict) and entry.get("url")
+        ),
+        key=lambda entry: (entry["name"][0] != "w", entry["width"], entry["name"]),
+    )
+    return {
+        "url": absolute(image.file.url),
+        "width": image.width,
+        "height": image.height,
+        "alt_text": image.alt_text,
+        "caption": image.caption,
+        "credit": image.credit,
+        "renditions": renditions,
+    }
+
+
+def article_out(article):
+    """An article as the API shows it; `body_html` is the stored, sanitised body that the
+    article page itself shows."""
+    return {
+        "id": article.pk,
+        "url": absolute(article.get_absolute_url()),
+        "headline": article.headline,
+        "standfirst": article.standfirst,
+        "body_html": article.body,
+        "published_at": article.published_at,
+        "updated_at": article.updated_at,
+        "section": section_ref(article.section),
+        "authors": [author_ref(byline.author) for byline in article.bylines.all()],
+        "tags": [{"name": tag.name, "slug": tag.slug} for tag in article.tags.all()],
+        "lead_image": image_out(article.lead_image),
+    }
+
+
+def live_articles():
+    return (
+        Article.objects.live()
+        .select_related("section", "lead_image")
+        .prefetch_related(
+            Prefetch(
+                "bylines",
+                queryset=Byline.objects.select_related("author").order_by("position"),
+            ),
+            "tags",
+        )
+    )
+
+
+def _one(model, slug, label):
+    found = model.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    if found is None:
+        raise BadRequest(f"Unknown {label} {slug!r}.")
+    return found
+
+
+def _aware(moment):
+    if timezone.is_naive(moment):
+        return timezone.make_aware(moment, timezone.get_current_timezone())
+    return moment
+
+
+# -- Endpoints -------------------------------------------------------------------------
+
+LIST_ERRORS = {400: schemas.Error}
+
+
+@api.get(
+    "/articles/",
+    response={200: schemas.ArticleList, **LIST_ERRORS},
+    summary="Live articles, newest first",
+    tags=["articles"],
+)
+@cacheable
+def article_list(request, query: Query[schemas.ArticleQuery]):
+    articles = live_articles()
+    if query.section:
+        articles = articles.filter(section_id=_one(Section, query.section, "section"))
+    if query.tag:
+        articles = articles.filter(tags__id=_one(Tag, query.tag, "tag"))
+    if query.author:
+        articles = articles.filter(bylines__author_id=_one(Author, query.author, "author"))
+    if query.updated_since:
+        articles = articles.filter(updated_at__gte=_aware(query.updated_since))
+    if query.cursor:
+        position = decode_cursor(query.cursor, ("published_at", "id"))
+        try:
+            when = datetime.fromisoformat(position["published_at"])
+            last_id = int(position["id"])
+        except (TypeError, ValueError) as exc:
+            raise BadRequest(BAD_CURSOR) from exc
+        articles = articles.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=last_id))
+    rows = list(articles.order_by("-published_at", "-id")[: query.limit + 1])
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    following = None
+    if more:
+        last = rows[-1]
+        following = next_url(
+            request, encode_cursor({"published_at": last.published_at.isoformat(), "id": last.pk})
+        )
+    return {"results": [article_out(article) for article in rows], "next": following}
+
+
+@api.get(
+    "/articles/{article_id}/",
+    response={200: schemas.ArticleDetail, 404: schemas.Error},
+    summary="One live article",
+    tags=["articles"],
+)
+@cacheable
+def article_detail(request, article_id: int):
+    article = (
+        live_articles().prefetch_related("corrections").filter(pk=article_id).first()
+        if 0 < article_id < 2**63
+        else None
+    )
+    if article is None:
+        return Status(404, {"error": "No live article has this id."})
+    data = article_out(article)
+    data["corrections"] = [
+        {"kind": c.kind, "text": c.text, "created_at": c.created_at}
+        for c in sorted(article.corrections.all(), key=lambda c: c.created_at)
+    ]
+    return data
+
+
+def _id_page(request, queryset, page, shape):
+    limit = page.limit
+    if page.cursor:
+        position = decode_cursor(page.cursor, ("id",))
+        if not isinstance(position["id"], int):
+            raise BadRequest(BAD_CURSOR)
+        queryset = queryset.filter(pk__gt=position["id"])
+    rows = list(queryset.order_by("pk")[: limit + 1])
+    following = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        following = next_url(request, encode_cursor({"id": rows[-1].pk}))
+    return {"results": [shape(row) for row in rows], "next": following}
+
+
+@api.get(
+    "/sections/",
+    response={200: schemas.SectionList, **LIST_ERRORS},
+    summary="Every section",
+    tags=["sections"],
+)
+@cacheable
+def section_list(request):
+    sections = [
+        {
+            "id": section.pk,
+            "name": section.name,
+            "slug": section.slug,
+            "description": section.description,
+            "position": section.position,
+            "url": absolute(section.get_absolute_url()),
+        }
+        for section in Section.objects.all()
+    ]
+    return {"results": sections, "next": None}
+
+
+def author_out(author):
+    return {
+        **author_ref(author),
+        "job_title": author.job_title,
+        "bio": author.bio,
+        "photo": absolute(author.photo.url) if author.photo else None,
+    }
+
+
+@api.get(
+    "/authors/",
+    response={200: schemas.AuthorList, **LIST_ERRORS},
+    summary="Authors with at least one live article",
+    tags=["authors"],
+)
+@cacheable
+def author_list(request, page: Query[schemas.PageQuery]):
+    live_bylines = Byline.objects.filter(article__in=Article.objects.live())
+    authors = Author.objects.filter(pk__in=live_bylines.values("author_id"))
+    return _id_page(request, authors, page, author_out)
+
+
+def tag_out(tag):
+    return {
+        "id": tag.pk,
+        "name": tag.name,
+        "slug": tag.slug,
+        "url": absolute(reverse("articles:tag", kwargs={"slug": tag.slug})),
+    }
+
+
+@api.get(
+    "/tags/",
+    response={200: schemas.TagList, **LIST_ERRORS},
+    summary="Tags on at least one live article",
+    tags=["tags"],
+)
+@cacheable
+def tag_list(request, page: Query[schemas.PageQuery]):
+    used = TaggedArticle.objects.filter(content_object__in=Article.objects.live())
+    tags = Tag.objects.filter(pk__in=used.values("tag_id"))
+    return _id_page(request, tags, page, tag_out)

@@ -1,0 +1,290 @@
+"""The read-only content API at /api/v1/: only live content, filters, cursors that hold
+while stories are published, conditional requests, constant queries, safe bodies."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from openapi_spec_validator import validate
+
+from articles.models import Article
+from tests.comments.test_xss import CORPUS, check
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    CorrectionFactory,
+    ImageFactory,
+    SectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ARTICLES = "/api/v1/articles/"
+
+
+def ids(response):
+    assert response.status_code == 200, response.content
+    return {item["id"] for item in response.json()["results"]}
+
+
+@pytest.fixture
+def newsroom():
+    """One story of each kind, sharing a section, an author and a tag."""
+    section = SectionFactory(slug="politics")
+    author = AuthorFactory(slug="ada")
+    stories = {}
+    for kind, traits in {
+        "live": {},
+        "draft": {"draft": True},
+        "review": {"review": True},
+        "scheduled": {"scheduled": True},
+        "withdrawn": {"withdrawn": True},
+    }.items():
+        stories[kind] = ArticleFactory(
+            headline=f"A {kind} story", section=section, authors=[author], tags=["budget"], **traits
+        )
+    # Names only the unpublished stories carry.
+    hidden_author = AuthorFactory(slug="hidden")
+    for kind in ("draft", "scheduled"):
+        stories[kind].bylines.create(author=hidden_author, position=1)
+        stories[kind].tags.add("secret-plan")
+    return stories
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?section=politics",
+        "?tag=budget",
+        "?author=ada",
+        "?updated_since=2000-01-01T00:00:00Z",
+        "?section=politics&tag=budget&author=ada",
+    ],
+)
+def test_lists_show_only_live_stories_whatever_the_filter(client, newsroom, query):
+    assert ids(client.get(ARTICLES + query)) == {newsroom["live"].pk}
+
+
+def test_detail_answers_only_for_live_stories(client, newsroom):
+    live = client.get(f"{ARTICLES}{newsroom['live'].pk}/")
+    assert live.status_code == 200
+    assert live.json()["headline"] == "A live story"
+    for kind in ("draft", "review", "scheduled", "withdrawn"):
+        response = client.get(f"{ARTICLES}{newsroom[kind].pk}/")
+        assert response.status_code == 404, kind
+        assert response.json() == {"error": "No live article has this id."}
+
+
+def test_authors_and_tags_of_unpublished_stories_stay_hidden(client, newsroom):
+    authors = client.get("/api/v1/authors/").json()["results"]
+    assert [author["slug"] for author in authors] == ["ada"]
+    assert all("email" not in author for author in authors)
+    tags = client.get("/api/v1/tags/").json()["results"]
+    assert [tag["slug"] for tag in tags] == ["budget"]
+
+
+def test_a_filter_that_names_only_hidden_things_finds_nothing(client, newsroom):
+    assert ids(client.get(ARTICLES + "?author=hidden")) == set()
+    assert ids(client.get(ARTICLES + "?tag=secret-plan")) == set()
+
+
+def test_a_scheduled_story_appears_by_itself_at_its_time(client, newsroom, time_machine):
+    scheduled = newsroom["scheduled"]
+    time_machine.move_to(scheduled.published_at + datetime.timedelta(minutes=1))
+    assert ids(client.get(ARTICLES)) == {newsroom["live"].pk, scheduled.pk}
+    assert client.get(f"{ARTICLES}{scheduled.pk}/").status_code == 200
+    assert {a["slug"] for a in client.get("/api/v1/authors/").json()["results"]} == {
+        "ada",
+        "hidden",
+    }
+
+
+def test_a_withdrawn_story_leaves_the_api(client, newsroom, superuser, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    live = newsroom["live"]
+    live.withdraw(by=superuser)
+    assert ids(client.get(ARTICLES)) == set()
+    assert client.get(f"{ARTICLES}{live.pk}/").status_code == 404
+
+
+def test_filters_narrow_the_list(client):
+    politics, sport = SectionFactory(slug="politics"), SectionFactory(slug="sport")
+    ada, bob = AuthorFactory(slug="ada"), AuthorFactory(slug="bob")
+    a = ArticleFactory(section=politics, authors=[ada], tags=["budget"])
+    b = ArticleFactory(section=sport, authors=[bob, ada], tags=["football"])
+    c = ArticleFactory(section=sport, authors=[bob], tags=["budget"])
+    old = timezone.now() - datetime.timedelta(days=3)
+    Article.objects.filter(pk=c.pk).update(updated_at=old)
+    assert ids(client.get(ARTICLES + "?section=sport")) == {b.pk, c.pk}
+    assert ids(client.get(ARTICLES + "?tag=budget")) == {a.pk, c.pk}
+    assert ids(client.get(ARTICLES + "?author=ada")) == {a.pk, b.pk}
+    since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
+    assert ids(client.get(ARTICLES, {"updated_since": since})) == {a.pk, b.pk}
+    assert ids(client.get(ARTICLES + "?section=sport&tag=budget")) == {c.pk}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?section=nowhere", "Unknown section 'nowhere'."),
+        ("?tag=nothing", "Unknown tag 'nothing'."),
+        ("?author=nobody", "Unknown author 'nobody'."),
+        ("?updated_since=yesterday", "Invalid query parameters."),
+        ("?limit=0", "Invalid query parameters."),
+        ("?limit=1000", "Invalid query parameters."),
+        ("?cursor=not-a-cursor", "Invalid cursor"),
+        ("?cursor=eyJpZCI6MX0", "Invalid cursor"),
+    ],
+)
+def test_a_bad_filter_value_is_a_400_with_a_json_error(client, query, message):
+    ArticleFactory()
+    response = client.get(ARTICLES + query)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"].startswith(message)
+
+
+def test_following_next_visits_every_live_story_once_while_stories_are_published(client):
+    section = SectionFactory()
+    start = timezone.now() - datetime.timedelta(hours=10)
+    existing = [
+        ArticleFactory(section=section, published_at=start + datetime.timedelta(minutes=n))
+        for n in range(7)
+    ]
+    # Two stories published at the very same moment are told apart by id.
+    twin = ArticleFactory(section=section, published_at=existing[3].published_at)
+    existing.append(twin)
+    ArticleFactory(section=section, draft=True)
+
+    seen = []
+    url = ARTICLES + "?limit=3"
+    while url:
+        body = client.get(url).json()
+        seen += [item["id"] for item in body["results"]]
+        # A story goes live between two pages; it belongs to the top of the list.
+        ArticleFactory(section=section, published_at=timezone.now())
+        url = body["next"]
+    assert sorted(seen) == sorted(a.pk for a in existing)
+    assert len(seen) == len(set(seen))
+
+
+def test_the_next_link_keeps_the_filters(client):
+    section = SectionFactory(slug="politics")
+    for _ in range(3):
+        ArticleFactory(section=section)
+    ArticleFactory()
+    body = client.get(ARTICLES + "?section=politics&limit=2").json()
+    assert "section=politics" in body["next"]
+    assert len(client.get(body["next"]).json()["results"]) == 1
+
+
+def test_an_article_carries_what_partners_need(client):
+    author_a, author_b = AuthorFactory(name="Zoe"), AuthorFactory(name="Adam")
+    image = ImageFactory(alt_text="The bridge at dusk")
+    article = ArticleFactory(authors=[author_a, author_b], tags=["bridges"], lead_image=image)
+    CorrectionFactory(article=article, text="The bridge is 40 m long, not 400 m.")
+    body = client.get(f"{ARTICLES}{article.pk}/").json()
+    assert body["url"].endswith(article.get_absolute_url())
+    assert body["url"].startswith("http")
+    assert body["body_html"] == article.body
+    assert [a["name"] for a in body["authors"]] == ["Zoe", "Adam"], "byline order"
+    assert body["tags"] == [{"name": "bridges", "slug": "bridges"}]
+    assert body["section"]["slug"] == article.section.slug
+    assert body["corrections"][0]["text"] == "The bridge is 40 m long, not 400 m."
+    lead = body["lead_image"]
+    assert lead["alt_text"] == "The bridge at dusk"
+    assert lead["width"] == image.width
+    assert {r["name"] for r in lead["renditions"]} == set(image.renditions)
+    for rendition in lead["renditions"]:
+        stored = image.renditions[rendition["name"]]
+        assert (rendition["width"], rendition["height"]) == (stored["width"], stored["height"])
+        assert rendition["url"].endswith(stored["url"])
+
+
+def test_answers_are_public_and_a_matching_etag_gets_304(client):
+    article = ArticleFactory()
+    for path in (ARTICLES, f"{ARTICLES}{article.pk}/", "/api/v1/sections/", "/api/v1/tags/"):
+        first = client.get(path)
+        assert first.status_code == 200
+        assert "public" in first["Cache-Control"]
+        assert "Set-Cookie" not in first
+        etag = first["ETag"]
+        again = client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304, path
+        assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_signed_in_staff_get_private_answers(client, superuser):
+    ArticleFactory()
+    client.force_login(superuser)
+    response = client.get(ARTICLES)
+    assert "private" in response["Cache-Control"]
+
+
+def make_stories(count):
+    authors = [AuthorFactory(), AuthorFactory()]
+    image = ImageFactory()
+    for index in range(count):
+        ArticleFactory(authors=authors, tags=[f"tag{index % 3}", "council"], lead_image=image)
+    CorrectionFactory(article=Article.objects.first())
+
+
+def queries_for(client, path):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("path", [ARTICLES + "?tag=council", "/api/v1/authors/", "/api/v1/tags/"])
+def test_query_count_does_not_grow_with_the_list(client, settings, path):
+    settings.PAGE_CACHE_SECONDS = 0
+    make_stories(3)
+    small = queries_for(client, path)
+    make_stories(15)
+    assert queries_for(client, path) == small
+
+
+def test_no_executable_markup_in_body_html(client):
+    """Every payload of the XSS corpus pasted into a body comes out inert."""
+    section = SectionFactory()
+    for start in range(0, len(CORPUS), 20):
+        ArticleFactory(
+            section=section, body="".join(f"<p>{p}</p>" for p in CORPUS[start : start + 20])
+        )
+    url = ARTICLES + "?limit=100"
+    bodies = []
+    while url:
+        answer = client.get(url).json()
+        bodies += [item["body_html"] for item in answer["results"]]
+        url = answer["next"]
+    assert len(bodies) == Article.objects.count()
+    for body in bodies:
+        check(body)
+
+
+def test_the_openapi_document_is_valid(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    spec = response.json()
+    validate(spec)
+    assert spec["openapi"].startswith("3.")
+    assert set(spec["paths"]) == {
+        "/api/v1/articles/",
+        "/api/v1/articles/{article_id}/",
+        "/api/v1/sections/",
+        "/api/v1/authors/",
+        "/api/v1/tags/",
+    }
+    assert "400" in spec["paths"]["/api/v1/articles/"]["get"]["responses"]
+
+
+def test_the_docs_page_uses_only_the_sites_own_scripts(client):
+    response = client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+    assert "unpkg" not in html and "jsdelivr" not in html
