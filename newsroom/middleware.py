@@ -11,7 +11,7 @@ import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.template import loader
 from django.views import defaults
 
@@ -44,6 +44,9 @@ class HostileInputMiddleware:
 
     def __call__(self, request):
         problem = self.problem(request)
+        if problem and request.path.startswith("/api/"):
+            # The content API speaks JSON, its errors too (articles/api/).
+            return JsonResponse({"error": f"Bad request: {problem}."}, status=400)
         if problem:
             return HttpResponseBadRequest(
                 f"Bad request: {problem}.\n", content_type="text/plain; charset=utf-8"

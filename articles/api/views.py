@@ -242,7 +242,7 @@ def article_list(request, query: Query[schemas.ArticleQuery]):
 
 @api.get(
     "/articles/{article_id}/",
-    response={200: schemas.ArticleDetail, 404: schemas.Error},
+    response={200: schemas.ArticleDetail, 400: schemas.Error, 404: schemas.Error},
     summary="One live article",
     tags=["articles"],
 )

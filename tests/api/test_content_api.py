@@ -288,3 +288,9 @@ def test_the_docs_page_uses_only_the_sites_own_scripts(client):
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
     assert "unpkg" not in html and "jsdelivr" not in html
+
+
+def test_hostile_query_strings_get_a_json_400_on_the_api(client):
+    response = client.get(ARTICLES + "?section=%01")
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("Bad request: the query string")
