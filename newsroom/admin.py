@@ -61,10 +61,11 @@ class WebhookForm(forms.ModelForm):
         max_length=500,
         assume_scheme="https",
         label="URL",
+        widget=forms.URLInput(attrs={"class": "vURLField"}),
         help_text=Webhook._meta.get_field("url").help_text,
     )
     events = forms.MultipleChoiceField(
-        choices=Event.choices,
+        choices=[(value, f"{value}: {label.lower()}") for value, label in Event.choices],
         widget=forms.CheckboxSelectMultiple,
         help_text="The changes this receiver is told about.",
     )
@@ -169,11 +170,10 @@ class WebhookDeliveryAdmin(WebhookPermissionMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "webhook",
-        "event",
+        "event_name",
         "status",
         "attempts",
-        "response_code",
-        "response_ms",
+        "response",
         "next_attempt_at",
     ]
     list_filter = ["status", "event", "webhook"]
@@ -206,6 +206,16 @@ class WebhookDeliveryAdmin(WebhookPermissionMixin, admin.ModelAdmin):
 
     def has_resend_permission(self, request):
         return request.user.has_perm(MANAGE_WEBHOOKS)
+
+    @admin.display(description="Event", ordering="event")
+    def event_name(self, obj):
+        return format_html("<code>{}</code>", obj.event)
+
+    @admin.display(description="Last answer")
+    def response(self, obj):
+        if obj.response_code is None:
+            return obj.error[:60] or "—"
+        return f"{obj.response_code} in {obj.response_ms} ms"
 
     @admin.display(description="Payload")
     def payload_json(self, obj):

@@ -102,10 +102,10 @@ class Webhook(models.Model):
 class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting"
-        RETRYING = "retrying", "Failed, will retry"
+        RETRYING = "retrying", "Retrying"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Not sent (webhook switched off)"
+        CANCELLED = "cancelled", "Not sent (switched off)"
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40, choices=Event.choices)

@@ -130,10 +130,10 @@ class Migration(migrations.Migration):
                     models.CharField(
                         choices=[
                             ("pending", "Waiting"),
-                            ("retrying", "Failed, will retry"),
+                            ("retrying", "Retrying"),
                             ("delivered", "Delivered"),
                             ("failed", "Failed"),
-                            ("cancelled", "Not sent (webhook switched off)"),
+                            ("cancelled", "Not sent (switched off)"),
                         ],
                         default="pending",
                         max_length=20,
