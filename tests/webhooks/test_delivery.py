@@ -16,8 +16,8 @@ from newsroom.models import Event, Webhook, WebhookDelivery
 from tests.factories import ArticleFactory, CommentFactory, CorrectionFactory
 from tests.receiver import Receiver
 
-# transaction=True empties the tables between tests, the groups too: a superuser acts.
-pytestmark = pytest.mark.django_db(transaction=True)
+# Real commits; the tables are restored afterwards for the transactional tests that follow.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
