@@ -14,10 +14,10 @@ from django_tasks_db.models import DBTaskResult
 from articles.models import Image
 from newsroom import tasks
 from tests.factories import ImageFactory, png_bytes
+from tests.taskrunner import DATABASE_TASKS, run_waiting_tasks
 
 pytestmark = pytest.mark.django_db
 
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 calls = []
 
@@ -51,21 +51,9 @@ def test_retry_delay_doubles_up_to_the_cap():
 
 @override_settings(TASKS=DATABASE_TASKS)
 def test_a_failed_attempt_is_recorded_and_the_next_one_waits_its_turn():
-    from django_tasks_db.management.commands.db_worker import Worker
-
     flaky.enqueue("purge")
-    worker = Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    )
     before = timezone.now()
-    worker.run()
+    run_waiting_tasks()
     assert calls == [("purge", 1)], "the retry is not due yet, so the batch ends"
     failed, waiting = DBTaskResult.objects.order_by("enqueued_at")
     assert failed.status == "FAILED"
@@ -159,3 +147,15 @@ def test_moderator_mail_goes_through_a_task(moderator, settings):
     assert mail.outbox == [], "the request only queued it"
     (queued,) = DBTaskResult.objects.all()
     assert queued.task_path == "comments.notifications.send_queue_alert"
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_failed_task_is_visible_in_the_admin_with_its_traceback(client, superuser):
+    hopeless.enqueue("gone")
+    run_waiting_tasks()
+    failed = DBTaskResult.objects.get()
+    client.force_login(superuser)
+    listing = client.get("/admin/django_tasks_database/dbtaskresult/?status__exact=FAILED")
+    assert "hopeless" in listing.content.decode()
+    detail = client.get(f"/admin/django_tasks_database/dbtaskresult/{failed.pk}/change/")
+    assert "no point trying again" in detail.content.decode()

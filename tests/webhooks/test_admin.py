@@ -9,27 +9,12 @@ from newsroom.models import Webhook, WebhookDelivery
 from tests.articles.desk import post_change
 from tests.factories import ArticleFactory
 from tests.receiver import Receiver
+from tests.taskrunner import DATABASE_TASKS, run_waiting_tasks
 
 pytestmark = pytest.mark.django_db
 
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 ADD = reverse("admin:newsroom_webhook_add")
 LIST = reverse("admin:newsroom_webhook_changelist")
-
-
-def run_worker():
-    from django_tasks_db.management.commands.db_worker import Worker
-
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
 
 
 def test_editor_adds_a_webhook_and_sees_its_secret_once(client, editor, settings):
@@ -125,7 +110,7 @@ def test_a_slow_receiver_never_holds_up_the_editors_publish(client, editor):
         assert list(DBTaskResult.objects.values_list("task_path", "status")) == [
             ("newsroom.webhooks.announce", "READY")
         ]
-        run_worker()
+        run_waiting_tasks()
         assert receiver.events() == ["article.published"]
     assert WebhookDelivery.objects.get().status == "delivered"
 
