@@ -326,4 +326,7 @@ def render_later(image_id, source):
     if image is None or list(image._rendition_source()) != list(source):
         return False
     image.refresh_renditions()
+    # Saved once more so the change is announced (post_save): pages that showed the
+    # original while the renditions were being made end, and show the renditions.
+    image.save(update_fields=["renditions"])
     return True

@@ -3,8 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from articles import sitemaps
-from articles.api import api
+from articles import api, sitemaps
 
 from . import views
 
@@ -16,7 +15,7 @@ urlpatterns = [
     path("news-sitemap.xml", sitemaps.news_sitemap, name="news_sitemap"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("comments/", include("comments.urls")),
-    path("api/v1/", api.urls),
+    path("api/v1/", api.urls()),
     path("", include("articles.urls")),
 ]
 

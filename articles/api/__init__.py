@@ -4,6 +4,6 @@ Only live content, through `Article.objects.live()`; cursor pagination; public,
 cacheable answers (ETag, 304) through the page cache like the reader's pages.
 """
 
-from .views import api
+from .views import api, urls
 
-__all__ = ["api"]
+__all__ = ["api", "urls"]

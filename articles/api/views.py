@@ -20,9 +20,10 @@ from ninja.decorators import decorate_view
 from ninja.errors import ValidationError
 from taggit.models import Tag
 
-from newsroom.caching import public_page
+from newsroom import invalidation
+from newsroom.caching import depends_on, public_page
 
-from ..models import Article, Author, Byline, Section, TaggedArticle
+from ..models import Article, Author, Byline, Section, tags_in_use
 from ..seo import absolute
 from . import schemas
 
@@ -71,10 +72,29 @@ def _cors_view(run):
     return wrapper
 
 
+# The query parameters each endpoint reads: the page cache keys its answers by these
+# alone (any other parameter shares the entry), and `next` carries only these.
+PAGE_PARAMS = ("cursor", "limit")
+ARTICLE_PARAMS = ("section", "tag", "author", "updated_since", *PAGE_PARAMS)
+PARAMS = {"article_list": ARTICLE_PARAMS, "author_list": PAGE_PARAMS, "tag_list": PAGE_PARAMS}
+
+
 def cacheable(view):
     """A public, cacheable answer (newsroom.caching.public_page: ETag, 304, the page
-    cache) that pages on any site may read (CORS: public content, no credentials)."""
-    return decorate_view(public_page, _cors_view)(view)
+    cache, dependency keys) that pages on any site may read (CORS: public content, no
+    credentials)."""
+    params = PARAMS.get(view.__name__, ())
+    return decorate_view(public_page(params=params), _cors_view)(view)
+
+
+def urls():
+    """`api.urls`, with each endpoint's parameters where the page cache looks for them
+    (it resolves the address to ninja's view, not to the operation)."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if pattern.name in PARAMS or pattern.name in ("article_detail", "section_list"):
+            pattern.callback.page_params = PARAMS.get(pattern.name, ())
+    return patterns, app_name, namespace
 
 
 # -- Cursors ---------------------------------------------------------------------------
@@ -96,9 +116,13 @@ def decode_cursor(cursor, keys):
     return values
 
 
-def next_url(request, cursor):
+def next_url(request, cursor, params):
+    """The same list from `cursor` on, with only the parameters the endpoint reads (a
+    kept answer never passes on another reader's stray parameters)."""
     query = QueryDict(mutable=True)
-    query.update(request.GET)
+    for name in params:
+        if request.GET.get(name):
+            query[name] = request.GET[name]
     query["cursor"] = cursor
     return request.build_absolute_uri(request.path + "?" + query.urlencode())
 
@@ -212,14 +236,23 @@ LIST_ERRORS = {400: schemas.Error}
 @cacheable
 def article_list(request, query: Query[schemas.ArticleQuery]):
     articles = live_articles()
+    # The answer ends when a story joins or leaves the lists it is filtered by.
+    lists = []
     if query.section:
-        articles = articles.filter(section_id=_one(Section, query.section, "section"))
+        section_id = _one(Section, query.section, "section")
+        articles = articles.filter(section_id=section_id)
+        lists.append(invalidation.section(section_id))
     if query.tag:
-        articles = articles.filter(tags__id=_one(Tag, query.tag, "tag"))
+        tag_id = _one(Tag, query.tag, "tag")
+        articles = articles.filter(tags__id=tag_id)
+        lists.append(invalidation.tag(tag_id))
     if query.author:
-        articles = articles.filter(bylines__author_id=_one(Author, query.author, "author"))
+        author_id = _one(Author, query.author, "author")
+        articles = articles.filter(bylines__author_id=author_id)
+        lists.append(invalidation.author(author_id))
     if query.updated_since:
         articles = articles.filter(updated_at__gte=_aware(query.updated_since))
+    depends_on(*(lists or [invalidation.FRONT]))
     if query.cursor:
         position = decode_cursor(query.cursor, ("published_at", "id"))
         try:
@@ -231,12 +264,13 @@ def article_list(request, query: Query[schemas.ArticleQuery]):
     rows = list(articles.order_by("-published_at", "-id")[: query.limit + 1])
     more = len(rows) > query.limit
     rows = rows[: query.limit]
+    # Each item is the whole story (body, bylines, tags), so its own key, not its card.
+    depends_on(*(invalidation.article(article.pk) for article in rows))
     following = None
     if more:
         last = rows[-1]
-        following = next_url(
-            request, encode_cursor({"published_at": last.published_at.isoformat(), "id": last.pk})
-        )
+        position = {"published_at": last.published_at.isoformat(), "id": last.pk}
+        following = next_url(request, encode_cursor(position), ARTICLE_PARAMS)
     return {"results": [article_out(article) for article in rows], "next": following}
 
 
@@ -248,6 +282,7 @@ def article_list(request, query: Query[schemas.ArticleQuery]):
 )
 @cacheable
 def article_detail(request, article_id: int):
+    depends_on(invalidation.article(article_id))
     article = (
         live_articles().prefetch_related("corrections").filter(pk=article_id).first()
         if 0 < article_id < 2**63
@@ -263,7 +298,9 @@ def article_detail(request, article_id: int):
     return data
 
 
-def _id_page(request, queryset, page, shape):
+def _id_page(request, queryset, page, shape, key):
+    """A list of named things by id; it ends when a story is published or withdrawn
+    (the front) and when one of the things shown changes."""
     limit = page.limit
     if page.cursor:
         position = decode_cursor(page.cursor, ("id",))
@@ -274,7 +311,8 @@ def _id_page(request, queryset, page, shape):
     following = None
     if len(rows) > limit:
         rows = rows[:limit]
-        following = next_url(request, encode_cursor({"id": rows[-1].pk}))
+        following = next_url(request, encode_cursor({"id": rows[-1].pk}), PAGE_PARAMS)
+    depends_on(invalidation.FRONT, *(key(row.pk) for row in rows))
     return {"results": [shape(row) for row in rows], "next": following}
 
 
@@ -319,7 +357,7 @@ def author_out(author):
 def author_list(request, page: Query[schemas.PageQuery]):
     live_bylines = Byline.objects.filter(article__in=Article.objects.live())
     authors = Author.objects.filter(pk__in=live_bylines.values("author_id"))
-    return _id_page(request, authors, page, author_out)
+    return _id_page(request, authors, page, author_out, invalidation.author)
 
 
 def tag_out(tag):
@@ -339,6 +377,4 @@ def tag_out(tag):
 )
 @cacheable
 def tag_list(request, page: Query[schemas.PageQuery]):
-    used = TaggedArticle.objects.filter(content_object__in=Article.objects.live())
-    tags = Tag.objects.filter(pk__in=used.values("tag_id"))
-    return _id_page(request, tags, page, tag_out)
+    return _id_page(request, tags_in_use(), page, tag_out, invalidation.tag)

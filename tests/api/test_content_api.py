@@ -294,3 +294,31 @@ def test_hostile_query_strings_get_a_json_400_on_the_api(client):
     response = client.get(ARTICLES + "?section=%01")
     assert response.status_code == 400
     assert response.json()["error"].startswith("Bad request: the query string")
+
+
+def test_answers_are_kept_and_ended_by_what_they_show(client, settings, superuser):
+    settings.PAGE_CACHE_SECONDS = 300
+    section = SectionFactory(slug="politics")
+    story = ArticleFactory(section=section, headline="First headline")
+    url = ARTICLES + "?section=politics"
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        kept = client.get(url + "&utm_source=newsletter")
+    assert len(queries) == 0, "kept whole; an unread parameter shares the entry"
+    assert "public" in kept["Cache-Control"]
+    assert f"article-{story.pk}" in kept["Surrogate-Key"]
+    assert f"section-{section.pk}" in kept["Surrogate-Key"]
+
+    story.headline = "Second headline"
+    story.save()
+    assert client.get(url).json()["results"][0]["headline"] == "Second headline"
+    newer = ArticleFactory(section=section)
+    assert ids(client.get(url)) == {story.pk, newer.pk}
+
+
+def test_next_carries_only_the_parameters_the_list_reads(client):
+    for _ in range(3):
+        ArticleFactory()
+    body = client.get(ARTICLES + "?limit=2&utm_source=x&fbclid=y").json()
+    assert "utm_source" not in body["next"] and "fbclid" not in body["next"]
+    assert "limit=2" in body["next"]
