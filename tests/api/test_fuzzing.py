@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import AppServer, manage, migrate
+from tests.servers import AppServer, collected_static, manage, migrate
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,11 @@ CHECKS = ",".join(
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory):
     database = tmp_path_factory.mktemp("fuzz") / "site.sqlite3"
-    env = {"DATABASE_URL": f"sqlite:///{database}", "TASKS_BACKEND": "immediate"}
+    env = {
+        "DATABASE_URL": f"sqlite:///{database}",
+        "TASKS_BACKEND": "immediate",
+        "STATIC_ROOT": str(collected_static()),
+    }
     migrate(env)
     manage("shell", "--no-imports", "-c", SEED, env=env)
     with AppServer(env, workers=2) as server:

@@ -23,6 +23,7 @@ from tests.servers import (
     PostgresServer,
     RedisServer,
     app_environment,
+    collected_static,
     manage,
     migrate,
     postgres_available,
@@ -102,7 +103,14 @@ def postgres_env(postgres, request):
 
 
 def site_env(env):
-    return {**env, "WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_RETRY_DELAY": "1"}
+    # Production settings read hashed static files (the publisher's logo in structured
+    # data), so every process gets a collected STATIC_ROOT, as a deployment has.
+    return {
+        **env,
+        "WEBHOOK_ALLOW_PRIVATE": "1",
+        "WEBHOOK_RETRY_DELAY": "1",
+        "STATIC_ROOT": str(collected_static()),
+    }
 
 
 def db_worker(env, *args):
