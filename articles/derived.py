@@ -8,18 +8,26 @@ article, or something the page shows of it, is saved: not when a reader asks.
 (The sanitised body, word count and search vectors are made in `Article.save()` and
 `articles.search`; each comment's HTML in `Comment.save()`.)
 
-Both are made once the change commits, once per article however many saves the
-transaction holds (the admin's form and inlines, an import). What the structured data
-names from elsewhere (a section, an author, a tag, a picture) is cleared when that
-changes, in one UPDATE, and the next reader makes it again, once; so is an article
-saved before the data was kept.
+Both are made by a background task once the change commits, once per article however
+many saves the transaction holds (the admin's form and inlines, an import); when what
+they hold differs, `articles.signals.derived_data_changed` tells the caches.
+
+What the structured data names from elsewhere (a section, an author, a tag, a picture)
+is cleared when that changes, in one UPDATE, and the next reader makes it again, once;
+so is an article saved before the data was kept.
 """
 
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Prefetch
 
+from newsroom.tasks import background
+
 from . import related, seo
 from .models import Article, Byline, Correction
+from .signals import derived_data_changed
 
 DESCRIBED = ("section", "lead_image")
 
@@ -36,10 +44,17 @@ class _Refresh:
 
     def __call__(self):
         self.done = True
-        if self.rank:
-            for neighbour in related.refresh(self.article_id) or ():
-                related.refresh(neighbour)
-        describe(self.article_id)
+        refresh.enqueue(self.article_id, self.rank)
+
+
+@background
+def refresh(article_id, rank=False):
+    """The work itself, on a worker: ranking takes tens of milliseconds on a large
+    archive, five times with the neighbours, and no editor should wait for it."""
+    if rank:
+        for neighbour in related.refresh(article_id) or ():
+            related.refresh(neighbour)
+    describe(article_id)
 
 
 def refresh_after_commit(article_id, rank=False):
@@ -69,7 +84,10 @@ def describe(article_id):
     if story is None:
         return None
     data = seo.news_article(story, tags=sorted(story.tags.all(), key=lambda t: t.name.lower()))
-    Article.objects.filter(pk=article_id).update(structured_data=data)
+    data = json.loads(json.dumps(data, cls=DjangoJSONEncoder))  # as the database gives it back
+    if data != story.structured_data:
+        Article.objects.filter(pk=article_id).update(structured_data=data)
+        derived_data_changed.send(sender=Article, article_id=article_id)
     return data
 
 

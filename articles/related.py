@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import Article, TaggedArticle
+from .signals import derived_data_changed
 
 RELATED_STORIES = 4
 RELATED_WINDOW = datetime.timedelta(days=180)
@@ -54,23 +55,27 @@ def rank(article, limit=RELATED_STORIES):
     )
 
 
-def refresh(article_id):
+def refresh(article_id, announce=True):
     """Rank the article's related stories again and keep the ids (a story readers
-    cannot see keeps none: it is ranked when it is published)."""
+    cannot see keeps none: it is ranked when it is published). A change is announced,
+    unless the caller is the reader about to show it."""
     story = (
         Article.objects.filter(pk=article_id, status=Article.Status.PUBLISHED)
-        .only("pk", "published_at", "section_id")
+        .only("pk", "published_at", "section_id", "related_ids")
         .first()
     )
     if story is None:
         return None
     ids = rank(story)
-    Article.objects.filter(pk=article_id).update(related_ids=ids)
+    if ids != story.related_ids:
+        Article.objects.filter(pk=article_id).update(related_ids=ids)
+        if announce:
+            derived_data_changed.send(sender=Article, article_id=article_id)
     return ids
 
 
 def related_ids(article):
     """The kept ids, ranked now (and kept) for an article that has none yet."""
     if article.related_ids is None and article.pk is not None:
-        article.related_ids = refresh(article.pk)
+        article.related_ids = refresh(article.pk, announce=False)
     return article.related_ids or []

@@ -6,12 +6,12 @@ vocabulary of `newsroom.invalidation` (`article-12`, `article-12-card`, `section
 with the page so a page-cache hit carries them too.
 
 When `CDN_PURGE_URL` is set, `newsroom.invalidation.end()` hands the keys of each
-change to `purge_after_commit()`: once the transaction commits they are POSTed to that
-URL from a background thread, as JSON `{"surrogate_keys": [...]}` and as a
+change to `purge_after_commit()`: a background task (newsroom/tasks.py) POSTs them to
+that URL once the transaction commits, as JSON `{"surrogate_keys": [...]}` and as a
 space-separated `Surrogate-Key` request header (the shape Fastly's purge API takes;
-other CDNs need a small adapter at that URL). A failed purge is logged and never
-blocks or fails the editor's or moderator's request; the page then ages out with its
-`s-maxage`.
+other CDNs need a small adapter at that URL). The editor's or moderator's request never
+waits for the CDN; a purge the CDN refuses is logged and tried again with back-off, and
+meanwhile the page ages out with its `s-maxage`.
 
 `CDN_MAX_AGE` (seconds) additionally sends `Surrogate-Control` and `CDN-Cache-Control`
 so the CDN may keep pages longer than browsers, which is safe once purging works.
@@ -19,21 +19,15 @@ so the CDN may keep pages longer than browsers, which is safe once purging works
 
 import json
 import logging
-import threading
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor, wait
 
 from django.conf import settings
-from django.db import transaction
 
 from .caching import fresh_for
+from .tasks import background, enqueue_after_commit
 
 logger = logging.getLogger(__name__)
-
-_executor = None
-_executor_lock = threading.Lock()
-_pending = []
 
 
 class SurrogateKeyMiddleware:
@@ -78,27 +72,20 @@ def send_purge(keys):
     return False
 
 
-def _submit(keys):
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cdn-purge")
-        _pending[:] = [f for f in _pending if not f.done()]
-        _pending.append(_executor.submit(send_purge, keys))
+class PurgeFailed(Exception):
+    pass
+
+
+@background
+def purge(keys):
+    """The purge as a background task: tried again later (with back-off) when the CDN
+    does not accept it."""
+    if not send_purge(keys):
+        raise PurgeFailed(f"the CDN did not accept the purge of {' '.join(keys)}")
 
 
 def purge_after_commit(keys):
-    """Purge these keys at the CDN once the current transaction commits (now, outside one)."""
+    """Purge these keys at the CDN once the current transaction commits, from a worker:
+    never in the editor's or moderator's request, never for a change rolled back."""
     if settings.CDN_PURGE_URL and keys:
-        keys = sorted(keys)
-        transaction.on_commit(lambda: _submit(keys))
-
-
-def wait_for_purges(timeout=10):
-    """Block until the purges started so far are done and return their results (True for
-    each purge the CDN accepted); for tests and management commands."""
-    with _executor_lock:
-        pending = list(_pending)
-        _pending.clear()
-    wait(pending, timeout=timeout)
-    return [f.result() for f in pending if f.done()]
+        enqueue_after_commit(purge, sorted(keys))

@@ -28,6 +28,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from taggit.models import Tag
 
 from articles.models import Article, Author, Byline, Correction, Image, Section, TaggedArticle
+from articles.signals import derived_data_changed
 from comments.models import Comment
 from comments.signals import comment_moderated
 
@@ -205,6 +206,12 @@ def correction_changed(sender, instance, raw=False, **kwargs):
         end({article(instance.article_id), FRONT})
 
 
+def derived_changed(sender, article_id, **kwargs):
+    """Its related stories or structured data were made again (after the save that
+    ended its page: the page rendered in between showed the old ones)."""
+    end({article(article_id)})
+
+
 # What articles show ---------------------------------------------------------------
 
 
@@ -259,6 +266,7 @@ def connect():
         (post_save, TaggedArticle, tagging_changed),
         (post_delete, TaggedArticle, tagging_changed),
         (post_save, Correction, correction_changed),
+        (derived_data_changed, Article, derived_changed),
         (post_delete, Correction, correction_changed),
         (post_save, Section, section_changed),
         (post_delete, Section, section_changed),
