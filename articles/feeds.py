@@ -1,5 +1,5 @@
 """RSS 2.0 and Atom feeds (Django's syndication framework), all from
-`Article.objects.live()`: latest, per section, per tag, per author, and corrections.
+`Article.objects.live()`: latest, per section, per tag, per author, per series, and corrections.
 
 Items carry title, link, summary, author names, categories (section and tags),
 publication date and the lead image as an enclosure.
@@ -18,7 +18,7 @@ from newsroom import invalidation
 from newsroom.caching import depends_on, public_page
 
 from . import seo
-from .models import LIST_FIELDS, Article, Author, Correction, Section, tags_in_use
+from .models import LIST_FIELDS, Article, Author, Correction, Section, Series, tags_in_use
 
 
 class NewsRssFeed(Rss201rev2Feed):
@@ -183,6 +183,29 @@ class AuthorFeed(ArticleFeed):
 
 
 class AuthorAtomFeed(AtomMixin, AuthorFeed):
+    pass
+
+
+class SeriesFeed(ArticleFeed):
+    """A series, newest part first, as every feed."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Series, slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.title} · {settings.NEWSROOM_SITE_NAME}"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def description(self, obj=None):
+        return obj.description or f"The parts of the series “{obj.title}”."
+
+    def articles(self, obj):
+        return Article.objects.live().filter(series=obj)
+
+
+class SeriesAtomFeed(AtomMixin, SeriesFeed):
     pass
 
 

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
+from . import embeds
 from .models import Article
 
 SALT = "articles.preview.share"
@@ -40,14 +41,16 @@ def _render(request, article):
     response = render(request, "articles/article_detail.html", context)
     add_never_cache_headers(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return embeds.allow_frames(response, article.body_media.get("frames"))
 
 
 @staff_member_required
 def staff_preview(request, pk):
     if not request.user.has_perm("articles.view_article"):
         raise PermissionDenied
-    article = get_object_or_404(Article.objects.select_related("section", "lead_image"), pk=pk)
+    article = get_object_or_404(
+        Article.objects.select_related("section", "lead_image", "series"), pk=pk
+    )
     return _render(request, article)
 
 
@@ -59,6 +62,6 @@ def shared_preview(request, token):
     except signing.BadSignature as exc:
         raise Http404("This preview link is not valid.") from exc
     article = get_object_or_404(
-        Article.objects.select_related("section", "lead_image"), pk=data.get("article")
+        Article.objects.select_related("section", "lead_image", "series"), pk=data.get("article")
     )
     return _render(request, article)

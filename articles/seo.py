@@ -128,10 +128,21 @@ def news_article(article, tags=()):
         "inLanguage": settings.NEWSROOM_LANGUAGE,
         "isAccessibleForFree": True,
     }
+    images = []
     if article.lead_image:
-        data["image"] = [
+        images = [
             absolute(rendition_url(article.lead_image, name)) for name in ("16x9", "4x3", "1x1")
         ]
+    # The body's own pictures, listed when it was saved (articles/body.py).
+    images += [absolute(url) for url in (article.body_media or {}).get("images", [])]
+    if images:
+        data["image"] = list(dict.fromkeys(images))
+    if article.series_id:
+        data["isPartOf"] = {
+            "@type": "CreativeWorkSeries",
+            "name": article.series.title,
+            "url": absolute(article.series.get_absolute_url()),
+        }
     if article.section:
         data["articleSection"] = article.section.name
     if tags:

@@ -32,6 +32,7 @@ urlpatterns = [
     path("section/<slug:slug>/", views.SectionView.as_view(), name="section"),
     path("tag/<slug:slug>/", views.TagView.as_view(), name="tag"),
     path("author/<slug:slug>/", views.AuthorView.as_view(), name="author"),
+    path("series/<slug:slug>/", views.SeriesView.as_view(), name="series"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("corrections/", views.CorrectionsView.as_view(), name="corrections"),
     path("preview/<int:pk>/", preview.staff_preview, name="preview"),
@@ -45,6 +46,8 @@ urlpatterns = [
     path("feeds/tag/<slug:slug>/atom/", feeds.TagAtomFeed(), name="feed_tag_atom"),
     path("feeds/author/<slug:slug>/", feeds.AuthorFeed(), name="feed_author"),
     path("feeds/author/<slug:slug>/atom/", feeds.AuthorAtomFeed(), name="feed_author_atom"),
+    path("feeds/series/<slug:slug>/", feeds.SeriesFeed(), name="feed_series"),
+    path("feeds/series/<slug:slug>/atom/", feeds.SeriesAtomFeed(), name="feed_series_atom"),
     path("feeds/corrections/", feeds.CorrectionsFeed(), name="feed_corrections"),
     path("feeds/corrections/atom/", feeds.CorrectionsAtomFeed(), name="feed_corrections_atom"),
 ]

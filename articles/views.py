@@ -34,10 +34,21 @@ from comments.templatetags.comment_tags import page_number as comments_page
 from newsroom import invalidation
 from newsroom.caching import PublicPageMixin, cached_fragment, depends_on, public_page
 
-from . import derived, related, seo
-from .models import LIST_FIELDS, Article, Author, Byline, Correction, Section, tags_in_use
+from . import derived, embeds, related, seo
+from .models import (
+    LIST_FIELDS,
+    Article,
+    Author,
+    Byline,
+    Correction,
+    RelatedLink,
+    Section,
+    Series,
+    tags_in_use,
+)
 from .search import SearchQuery, search, snippet_for
 
+SERIES_ORDER = (F("series_position").asc(nulls_last=True), "published_at", "id")
 SECTION_STORIES = 4
 LEAD_CANDIDATES = 30
 
@@ -55,6 +66,8 @@ ARTICLE_PAGE_FIELDS = (
     "comments_enabled",
     "comments_close_at",
     "related_ids",
+    # The page's Content-Security-Policy opens frame-src for the body's embeds.
+    "body_media",
 )
 
 
@@ -117,7 +130,11 @@ class ArticlePage:
 
     @cached_property
     def related(self):
-        return related_articles(self.story)
+        return related_stories(self.story)
+
+    @cached_property
+    def series_nav(self):
+        return series_navigation(self.story)
 
     @cached_property
     def updated_at(self):
@@ -158,6 +175,54 @@ def article_context(article, request, load=None):
         "page": page,
         "page_title": page.title,
         "page_description": page.description,
+    }
+
+
+def related_stories(article):
+    """What the article's "More on this story" shows: the links its editors chose, in
+    their order (a story of ours only while it is live), then the automatic related
+    stories not already chosen, up to RELATED_STORIES in all (more when editors chose
+    more)."""
+    chosen = curated_links(article) if article.pk else []
+    targets = {link.target_id for link in chosen if not link.is_external}
+    depends_on(*(invalidation.card(pk) for pk in targets))
+    automatic = [story for story in related_articles(article) if story.pk not in targets]
+    items = [link if link.is_external else link.target for link in chosen]
+    return items + automatic[: max(0, related.RELATED_STORIES - len(items))]
+
+
+def curated_links(article):
+    """The article's RelatedLinks whose target (if any) is live, with what a card shows
+    of the target, in one query."""
+    target_fields = [f"target__{name}" for name in LIST_FIELDS]
+    return list(
+        RelatedLink.objects.filter(article=article)
+        .filter(Q(target__isnull=True) | Q(target__in=Article.objects.live().values("pk")))
+        .select_related("target", "target__section", "target__lead_image")
+        .only("article_id", "position", "url", "title", "target_id", *target_fields)
+    )
+
+
+def series_navigation(article):
+    """Where the article stands in its series: the live parts in order (part number,
+    then date), its place among them, and its neighbours; None outside a series."""
+    if not article.series_id:
+        return None
+    parts = list(
+        Article.objects.live()
+        .filter(series_id=article.series_id)
+        .order_by(*SERIES_ORDER)
+        .only("id", "headline", "slug", "published_at", "created_at", "series_position")
+    )
+    index = next((i for i, part in enumerate(parts) if part.pk == article.pk), None)
+    if index is None:
+        return None
+    return {
+        "series": article.series,
+        "number": index + 1,
+        "total": len(parts),
+        "previous": parts[index - 1] if index > 0 else None,
+        "next": parts[index + 1] if index + 1 < len(parts) else None,
     }
 
 
@@ -458,6 +523,20 @@ class SearchView(ArticleListView):
         return response
 
 
+class SeriesView(ArticleListView):
+    """A series: its parts in order, first part first."""
+
+    template_name = "articles/series.html"
+    deferred_join = False
+
+    def get_queryset(self):
+        self.series = kept_or_404(self.request, Series, self.kwargs["slug"])
+        return lambda: live_cards().filter(series=self.series).order_by(*SERIES_ORDER)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(series=self.series, **kwargs)
+
+
 class CorrectionsView(ArticleListView):
     template_name = "articles/corrections.html"
     paginate_by = 30
@@ -518,8 +597,9 @@ def article_detail(request, year, month, day, slug):
         raise Http404("There is no page of comments with that number.")
 
     def whole():
-        return Article.objects.select_related("section", "lead_image").get(pk=article.pk)
+        return Article.objects.select_related("section", "lead_image", "series").get(pk=article.pk)
 
-    return render(
+    response = render(
         request, "articles/article_detail.html", article_context(article, request, load=whole)
     )
+    return embeds.allow_frames(response, article.body_media.get("frames"))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = os.environ
@@ -241,6 +243,22 @@ CONTENT_SECURITY_POLICY = {
 # with the editor allow exactly that text by its hash. If an upgrade changes the CSS,
 # tests/security/test_csp_browser.py fails and shows the new hash to put here.
 PROSE_EDITOR_STYLE_HASHES = ["'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"]
+# The story nodes of the article editor (articles/richtext.py): the module that makes
+# them in the editor, and the markup each may leave in a saved body.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("js/prose-story.js")],
+        "extensions": {
+            "StoryImage": html_tags(
+                ["figure", "figcaption"],
+                {"figure": ["data-image", "data-width", "data-alt", "data-credit"]},
+            ),
+            "StoryGallery": html_tags(["figure", "figcaption"], {"figure": ["data-gallery"]}),
+            "StoryEmbed": html_tags(["figure", "figcaption"], {"figure": ["data-embed"]}),
+            "PullQuote": html_tags(["blockquote", "p"], {"blockquote": ["data-pullquote"]}),
+        },
+    }
+]
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
@@ -435,4 +453,65 @@ SEARCH_CONFIG = env.get("SEARCH_CONFIG", "english")
 # Search ranks at most this many of the newest matches (a common word matches thousands).
 SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 1000)
 FEED_ITEMS = env_int("FEED_ITEMS", 30)
+
+# Embeds in story bodies (articles/embeds.py; docs/architecture.md, "Embeds"). Only
+# these providers may be embedded: a page address matching one of `urls` (shell-style
+# patterns) is resolved through `endpoint` (oEmbed, JSON), and its frame may load only
+# from `frame_origins`. `rewrite_origins` moves a provider's frame to its
+# privacy-preserving domain. None of these needs an account or a token.
+EMBED_PROVIDERS = [
+    {
+        "name": "YouTube",
+        "endpoint": "https://www.youtube.com/oembed",
+        "urls": [
+            "https://www.youtube.com/watch?*",
+            "https://youtube.com/watch?*",
+            "https://m.youtube.com/watch?*",
+            "https://youtu.be/*",
+            "https://www.youtube.com/shorts/*",
+        ],
+        "frame_origins": ["https://www.youtube-nocookie.com"],
+        "rewrite_origins": {"https://www.youtube.com": "https://www.youtube-nocookie.com"},
+    },
+    {
+        "name": "Vimeo",
+        # dnt=1: Vimeo's player then sets no cookies and records no session.
+        "endpoint": "https://vimeo.com/api/oembed.json?dnt=1",
+        "urls": ["https://vimeo.com/*", "https://player.vimeo.com/video/*"],
+        "frame_origins": ["https://player.vimeo.com"],
+    },
+    {
+        "name": "SoundCloud",
+        "endpoint": "https://soundcloud.com/oembed",
+        "urls": ["https://soundcloud.com/*", "https://on.soundcloud.com/*"],
+        "frame_origins": ["https://w.soundcloud.com"],
+    },
+    {
+        "name": "Spotify",
+        "endpoint": "https://open.spotify.com/oembed",
+        "urls": ["https://open.spotify.com/*"],
+        "frame_origins": ["https://open.spotify.com"],
+    },
+    {
+        "name": "Datawrapper",
+        "endpoint": "https://api.datawrapper.de/v3/oembed/",
+        "urls": ["https://datawrapper.dwcdn.net/*"],
+        "frame_origins": ["https://datawrapper.dwcdn.net"],
+    },
+    {
+        "name": "Flourish",
+        "endpoint": "https://app.flourish.studio/api/v1/oembed",
+        "urls": [
+            "https://public.flourish.studio/visualisation/*",
+            "https://public.flourish.studio/story/*",
+        ],
+        "frame_origins": ["https://flo.uri.sh"],
+    },
+]
+# Refuse to fetch from private, loopback and link-local addresses (a provider or a
+# thumbnail address that points inside the network); on only for tests and development.
+EMBED_ALLOW_PRIVATE = env_bool("EMBED_ALLOW_PRIVATE")
+# Seconds one request to a provider may take; saving an article waits at most this long
+# per address not resolved yet, then leaves a plain link.
+EMBED_TIMEOUT = float(env.get("EMBED_TIMEOUT", "3"))
 NEWS_SITEMAP_DAYS = 2

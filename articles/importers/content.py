@@ -4,7 +4,8 @@ One JSON object per line. The first is a header (format name, version, time, cou
 the last an `end` record with the same counts, so a truncated file is recognised. In
 between, records in dependency order: users (referenced accounts, never passwords),
 sections, authors, tags, images (metadata; the files are copied with MEDIA_ROOT),
-articles (with bylines, tags, revisions, corrections and old links), blocked terms and
+embeds, series, articles (with bylines, tags, revisions, corrections, old links, related
+links, and the images and embeds their bodies use), blocked terms and
 commenters, and comments (with moderation events and reader flags).
 
 Every model field is written under its own name, so a field added to a model is
@@ -29,11 +30,15 @@ from taggit.models import Tag
 from articles.models import (
     Article,
     Author,
+    BodyImage,
     Byline,
     Correction,
+    Embed,
     Image,
+    RelatedLink,
     Revision,
     Section,
+    Series,
     SlugRedirect,
     TaggedArticle,
 )
@@ -57,6 +62,8 @@ TOP_LEVEL = {
     "author": Author,
     "tag": Tag,
     "image": Image,
+    "embed": Embed,
+    "series": Series,
     "article": Article,
     "blocked_term": BlockedTerm,
     "blocked_commenter": BlockedCommenter,
@@ -67,20 +74,27 @@ NESTED = {
     "article": {
         "revisions": (Revision, "article"),
         "corrections": (Correction, "article"),
+        "related_links": (RelatedLink, "article"),
     },
     "comment": {
         "events": (ModerationEvent, "comment"),
         "flags": (CommentFlag, "comment"),
     },
 }
+BodyEmbed = Article.body_embeds.through
 CONTENT_MODELS = [
     Section,
     Author,
     Tag,
     Image,
+    Embed,
+    Series,
     Article,
     Byline,
     TaggedArticle,
+    BodyImage,
+    BodyEmbed,
+    RelatedLink,
     Revision,
     Correction,
     SlugRedirect,
@@ -90,8 +104,14 @@ CONTENT_MODELS = [
     ModerationEvent,
     CommentFlag,
 ]
-# Many-to-many fields carried inside their owner's record (through Byline, TaggedArticle).
-CARRIED_M2M = {(Article, "authors"), (Article, "tags")}
+# Many-to-many fields carried inside their owner's record (through Byline, TaggedArticle,
+# BodyImage and the embeds' own table): as ids, like every relation to content.
+CARRIED_M2M = {
+    (Article, "authors"),
+    (Article, "tags"),
+    (Article, "body_images"),
+    (Article, "body_embeds"),
+}
 
 
 class ContentFormatError(Exception):
@@ -166,7 +186,8 @@ class Exporter:
         counts = {"user": len(self.referenced_users())}
         for name, model in TOP_LEVEL.items():
             counts[name] = model.objects.count()
-        return counts
+        # As the end record counts them: types with no records are not named.
+        return {name: count for name, count in counts.items() if count}
 
     def referenced_users(self):
         ids = set()
@@ -209,7 +230,14 @@ class Exporter:
             queryset = model.objects.order_by("pk")
             if model is Article:
                 queryset = queryset.prefetch_related(
-                    "bylines", "tags", "revisions", "corrections", "redirects"
+                    "bylines",
+                    "tags",
+                    "revisions",
+                    "corrections",
+                    "redirects",
+                    "related_links",
+                    "bodyimage_set",
+                    "body_embeds",
                 )
             elif model is Comment:
                 queryset = queryset.prefetch_related("events", "flags")
@@ -234,6 +262,8 @@ class Exporter:
         ]
         record["tags"] = sorted(tag.slug for tag in article.tags.all())
         record["redirects"] = sorted(r.old_path for r in article.redirects.all())
+        record["body_images"] = sorted(use.image_id for use in article.bodyimage_set.all())
+        record["body_embeds"] = sorted(embed.pk for embed in article.body_embeds.all())
         for key, (_model, owner) in NESTED["article"].items():
             rows = sorted(getattr(article, key).all(), key=lambda row: row.pk)
             record[key] = [self.fields(row, skip=(owner,)) for row in rows]
@@ -343,6 +373,8 @@ class Importer:
             bylines = record.pop("bylines", [])
             tags = record.pop("tags", [])
             redirects = record.pop("redirects", [])
+            body_images = record.pop("body_images", [])
+            body_embeds = record.pop("body_embeds", [])
         if name == "comment" and record.get("parent") is not None:
             self.parents.append((record["id"], record["parent"]))
             extra["parent_id"] = None
@@ -365,6 +397,12 @@ class Importer:
                 self.pending[TaggedArticle].append(
                     TaggedArticle(content_object_id=obj.pk, tag_id=self.tag_ids[slug])
                 )
+            self.pending[BodyImage] += [
+                BodyImage(article_id=obj.pk, image_id=pk) for pk in body_images
+            ]
+            self.pending[BodyEmbed] += [
+                BodyEmbed(article_id=obj.pk, embed_id=pk) for pk in body_embeds
+            ]
             for path in redirects:
                 self.pending[SlugRedirect].append(SlugRedirect(old_path=path, article_id=obj.pk))
         for key, (child_model, owner) in NESTED.get(name, {}).items():

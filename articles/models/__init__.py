@@ -12,7 +12,8 @@ from .article import (
     tags_in_use,
 )
 from .desk import Revision
-from .media import Image
+from .media import Embed, Image
+from .story import BodyImage, RelatedLink, Series
 from .taxonomy import Author, Section
 
 __all__ = [
@@ -20,12 +21,16 @@ __all__ = [
     "Article",
     "ArticleQuerySet",
     "Author",
+    "BodyImage",
     "Byline",
     "Correction",
     "CorrectionQuerySet",
+    "Embed",
     "Image",
+    "RelatedLink",
     "Revision",
     "Section",
+    "Series",
     "SlugRedirect",
     "TaggedArticle",
     "tags_in_use",

@@ -13,7 +13,8 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from ..richtext import BODY_CONFIG, sanitize_body, word_count
-from .media import Image
+from .media import Embed, Image
+from .story import BodyImage
 from .taxonomy import Author, Section
 
 
@@ -91,11 +92,38 @@ class Article(models.Model):
         blank=True, help_text="The summary under the headline; also used in lists and feeds."
     )
     body = ProseEditorField(config=BODY_CONFIG, sanitize=True, blank=True)
+    body_html = models.TextField(
+        blank=True, editable=False, help_text="What readers get: the body rendered when saved."
+    )
+    body_media = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Made with body_html: the body's pictures (for structured data) and the "
+        "origins its embeds' frames load from (for the page's Content-Security-Policy).",
+    )
+    body_images = models.ManyToManyField(
+        Image, through=BodyImage, related_name="body_articles", blank=True, editable=False
+    )
+    body_embeds = models.ManyToManyField(Embed, related_name="articles", blank=True, editable=False)
     section = models.ForeignKey(
         Section, on_delete=models.PROTECT, related_name="articles", null=True, blank=True
     )
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles", blank=True)
     tags = TaggableManager(through=TaggedArticle, blank=True)
+    series = models.ForeignKey(
+        "articles.Series",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
+        help_text="A run of stories readers can follow from part to part.",
+    )
+    series_position = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Its part number in the series (1 first). Leave empty to order by date.",
+    )
     lead_image = models.ForeignKey(
         Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -172,6 +200,18 @@ class Article(models.Model):
                 name="article_published_has_date",
             ),
             models.CheckConstraint(condition=~Q(slug=""), name="article_slug_not_empty"),
+            models.CheckConstraint(
+                condition=Q(series_position__isnull=True) | Q(series__isnull=False),
+                name="article_series_position_needs_series",
+                violation_error_message="A part number needs a series.",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "series_position"],
+                condition=Q(series__isnull=False, series_position__isnull=False),
+                name="article_series_position_unique",
+                violation_error_message="Another story already has that part number in "
+                "this series.",
+            ),
         ]
         indexes = [
             # The reader's lists in their order, with the id: a deep page skips its
@@ -193,6 +233,7 @@ class Article(models.Model):
             self.slug = slugify(self.headline)[:300] or "article"
         self.body = sanitize_body(self.body)
         self.word_count = word_count(self.body)
+        rendered = self.render_body()
         self.updated_at = timezone.now()
         bump = self.pk is not None and not self._state.adding
         before = None
@@ -205,6 +246,7 @@ class Article(models.Model):
                 .first()
             )
         super().save(*args, **kwargs)
+        rendered.record(self)
         if bump:
             self.version = type(self).objects.values_list("version", flat=True).get(pk=self.pk)
         if before:
@@ -225,6 +267,17 @@ class Article(models.Model):
                 "slug": slug,
             },
         )
+
+    def render_body(self):
+        """Make `body_html` and `body_media` from the stored body (derived data, made when
+        saved; articles/body.py). Returns the rendering, whose `record(article)` keeps
+        which images and embeds the body uses once the article has its row."""
+        from ..body import render_body
+
+        rendered = render_body(self.body, has_lead_image=self.lead_image_id is not None)
+        self.body_html = rendered.html
+        self.body_media = rendered.media
+        return rendered
 
     def _keep_old_address(self, before):
         """A live article whose slug or date changed keeps answering at its old address."""

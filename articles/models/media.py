@@ -56,12 +56,18 @@ class Image(models.Model):
             self.width, self.height = self.file.width, self.file.height
         elif self.file and not (self.width and self.height):
             self.width, self.height = self.file.width, self.file.height
+        changed = not self._state.adding
         super().save(*args, **kwargs)
         if self._renditions_stale(kwargs.get("update_fields")):
             if self.width * self.height > settings.IMAGE_BACKGROUND_PIXELS:
                 self._refresh_renditions_later()
             else:
                 self.refresh_renditions()
+        if changed:
+            from ..body import rerender
+
+            # Bodies show this picture's renditions and words: render them again.
+            rerender(self.body_articles.all())
 
     def _refresh_renditions_later(self):
         """A big picture is cut by a worker, not in the editor's request. Until then
@@ -123,9 +129,77 @@ class Image(models.Model):
         return entry["url"] if entry else self.file.url
 
     @property
+    def largest_url(self):
+        """The widest WebP rendition (a gallery's full view), or the original."""
+        widths = [
+            (entry["width"], entry["url"])
+            for name, entry in (self.renditions or {}).items()
+            if name.startswith("w") and isinstance(entry, dict)
+        ]
+        return max(widths)[1] if widths else self.file.url
+
+    @property
     def default_url(self):
         """A mid-size rendition for plain `src`, or the original when there is none."""
         for name in ("w960", "w640", "w1280", "w320", "w1920"):
             if self.renditions and name in self.renditions:
                 return self.renditions[name]["url"]
         return self.file.url
+
+
+class Embed(models.Model):
+    """What an oEmbed provider said about one page address, kept so that reading an
+    article never waits on the provider (articles/embeds.py resolves it)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Not asked yet"
+        RESOLVED = "resolved", "Resolved"
+        FAILED = "failed", "Provider did not answer"
+
+    url = models.URLField(max_length=2000, unique=True, help_text="The page address pasted.")
+    provider = models.CharField(max_length=100, help_text="The provider's name in EMBED_PROVIDERS.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    kind = models.CharField(max_length=20, blank=True, help_text="oEmbed type: video, rich, ...")
+    title = models.CharField(max_length=500, blank=True)
+    author_name = models.CharField(max_length=300, blank=True)
+    html = models.TextField(
+        blank=True, help_text="The provider's own HTML, kept for the record; never shown as is."
+    )
+    frame_url = models.URLField(
+        max_length=2000, blank=True, help_text="What the frame loads after the reader's click."
+    )
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    thumbnail = models.ImageField(
+        upload_to="embeds/%Y/%m/",
+        width_field="thumbnail_width",
+        height_field="thumbnail_height",
+        blank=True,
+        help_text="Our own copy of the provider's picture.",
+    )
+    thumbnail_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    thumbnail_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    error = models.CharField(max_length=500, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "resolved", "failed"]),
+                name="embed_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(url__startswith="https://"), name="embed_url_https"),
+            models.CheckConstraint(
+                condition=~Q(status="resolved") | ~Q(frame_url=""),
+                name="embed_resolved_has_frame",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.url
+
+    @property
+    def is_resolved(self):
+        return self.status == self.Status.RESOLVED and bool(self.frame_url)

@@ -164,6 +164,6 @@ def test_article_page_query_count_is_fixed(client, no_page_cache, django_assert_
 
 
 # the article's keys (with its number of comment threads), the whole article, bylines
-# with authors, tags, corrections, related stories, section menu, and the comments
-# section's own three (count, comments, replies).
-ARTICLE_QUERIES = 10
+# with authors, tags, corrections, the editors' related links, related stories, section
+# menu, and the comments section's own three (count, comments, replies).
+ARTICLE_QUERIES = 11

@@ -105,7 +105,7 @@ OTHER_COMMENT_STATUSES = (
 )
 
 ARTICLE_COLUMNS = [
-    "id", "headline", "slug", "standfirst", "body", "section_id", "lead_image_id",
+    "id", "headline", "slug", "standfirst", "body", "body_html", "section_id", "lead_image_id",
     "lead_image_caption", "lead_image_credit", "status", "published_at", "created_at",
     "updated_at", "featured", "comments_enabled", "seo_title", "seo_description",
     "word_count", "version",
@@ -413,6 +413,7 @@ class Command(BaseCommand):
                     slug,
                     rng.choice(standfirsts),
                     body,
+                    body,  # text only: what readers get is the sanitised body itself
                     sections[i % len(sections)].pk,
                     images[i % len(images)] if images and i % 10 < 7 else None,
                     "",
