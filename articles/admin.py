@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Count, Prefetch
+from django.db.models import BooleanField, Count, Prefetch, URLField
 from django.db.models.expressions import RawSQL
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -26,16 +26,19 @@ from taggit.models import Tag
 
 from newsroom.admin import ReadOnlyAdminMixin
 
-from . import preview, revisions, workflow
+from . import body, editor, preview, revisions, workflow
 from .forms import WORKFLOW_ACTIONS, ArticleAdminForm, ImageAdminForm
 from .models import (
     Article,
     Author,
     Byline,
     Correction,
+    Embed,
     Image,
+    RelatedLink,
     Revision,
     Section,
+    Series,
     SlugRedirect,
     TaggedArticle,
 )
@@ -158,6 +161,19 @@ class CorrectionInline(admin.StackedInline):
     extra = 0
     fields = ["kind", "text", "created_at"]
     verbose_name_plural = "Corrections (shown to readers on the article and the corrections page)"
+
+
+class RelatedLinkInline(admin.TabularInline):
+    model = RelatedLink
+    extra = 0
+    fields = ["position", "target", "url", "title"]
+    autocomplete_fields = ["target"]
+    fk_name = "article"
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
+    verbose_name = "related link"
+    verbose_name_plural = (
+        "Related links (shown first, in position order; a story of ours shows while it is live)"
+    )
 
 
 class DeskStatusFilter(admin.SimpleListFilter):
@@ -302,8 +318,8 @@ class ArticleAdmin(admin.ModelAdmin):
     search_help_text = "Search headlines, standfirsts and body text."
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section", "lead_image"]
-    inlines = [BylineInline, CorrectionInline]
+    autocomplete_fields = ["section", "lead_image", "series"]
+    inlines = [BylineInline, RelatedLinkInline, CorrectionInline]
     show_full_result_count = False
     paginator = CappedCountPaginator
     # Publishing and withdrawing happen one article at a time, from its form, with a
@@ -315,6 +331,7 @@ class ArticleAdmin(admin.ModelAdmin):
         (None, {"fields": ["length"]}),
         ("Section and tags", {"fields": ["section", "tags", "featured"]}),
         ("Lead image", {"fields": ["lead_image", "lead_image_caption", "lead_image_credit"]}),
+        ("Series", {"fields": ["series", "series_position"], "classes": ["collapse"]}),
         (
             "Publication",
             {
@@ -573,6 +590,9 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            path("body/images/", wrap(editor.images), name="articles_article_body_images"),
+            path("body/upload/", wrap(editor.upload), name="articles_article_body_upload"),
+            path("body/embed/", wrap(editor.embed), name="articles_article_body_embed"),
             path(
                 "tags/suggest/",
                 wrap(self.tag_suggest_view),
@@ -685,6 +705,37 @@ class ArticleAdmin(admin.ModelAdmin):
             "has it. Copy it from the box at the top of the form.",
         )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "created_at"]
+    search_fields = ["title"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Embed)
+class EmbedAdmin(admin.ModelAdmin):
+    """What providers said about the addresses embedded in stories (read only); an
+    editor may ask a provider again, and the stories showing it are rendered anew."""
+
+    list_display = ["url", "provider", "status", "title", "resolved_at"]
+    list_filter = ["status", "provider"]
+    search_fields = ["url", "title"]
+    readonly_fields = [field.name for field in Embed._meta.fields]
+    actions = ["resolve_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(permissions=["change"], description="Ask the provider again")
+    def resolve_again(self, request, queryset):
+        from . import embeds
+
+        for found in queryset:
+            embeds.resolve(found.url, again=True)
+            body.rerender(found.articles.all())
+        self.message_user(request, "Asked again; the stories showing them are up to date.")
 
 
 @admin.register(Correction)

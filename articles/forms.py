@@ -10,6 +10,7 @@ from django_prose_editor.widgets import AdminProseEditorWidget
 
 from . import images, workflow
 from .models import Article, Image, Revision
+from .richtext import STORY_NODES, figure_kind, parse, sanitize_body
 
 #: The buttons of the article form: POST value of `_workflow` → what it does.
 WORKFLOW_ACTIONS = {
@@ -58,9 +59,11 @@ class ArticleAdminForm(forms.ModelForm):
             self.fields["loaded_version"].initial = self.instance.version
         if "body" in self.fields:
             self.fields["body"].help_text = (
-                "Headings, bold, italic, links, lists and quotes. Pasted formatting "
+                "Headings, bold, italic, links, lists and quotes; pictures, galleries and "
+                "embeds from the buttons at the end of the toolbar. Pasted formatting "
                 "and anything unsafe is removed when you save."
             )
+            self._configure_story_nodes(self.fields["body"].widget)
         if "tags" in self.fields:
             self.fields["tags"].widget.attrs.update(
                 {
@@ -77,6 +80,37 @@ class ArticleAdminForm(forms.ModelForm):
                 "Set a future time and press “Schedule” to publish at that moment "
                 "(an embargo). “Publish now” fills in the current time."
             )
+
+    @staticmethod
+    def _configure_story_nodes(widget):
+        """Tell the editor's story nodes where the desk's endpoints are (articles/editor.py)."""
+        endpoints = {
+            "images": reverse("admin:articles_article_body_images"),
+            "upload": reverse("admin:articles_article_body_upload"),
+            "embed": reverse("admin:articles_article_body_embed"),
+        }
+        extensions = dict(widget.config.get("extensions", {}))
+        for name in STORY_NODES:
+            if name in extensions:
+                extensions[name] = {"endpoints": endpoints}
+        widget.config = {**widget.config, "extensions": extensions}
+
+    def clean_body(self):
+        """An embed from outside the allowed providers is an error the editor reads (its
+        address stays in the form to fix), not a link quietly left in the story."""
+        from . import embeds
+
+        body = self.cleaned_data.get("body", "")
+        problems = []
+        for node in parse(sanitize_body(body)):
+            if figure_kind(node) == "data-embed":
+                try:
+                    embeds.check_url(node.attrs["data-embed"])
+                except ValidationError as exc:
+                    problems.extend(exc.messages)
+        if problems:
+            raise ValidationError(problems)
+        return body
 
     def clean(self):
         cleaned = super().clean()

@@ -47,9 +47,12 @@ BODY_EXTENSIONS = {
     "StoryGallery": True,
     "StoryEmbed": True,
     "PullQuote": True,
+    "TrailingNode": True,
 }
 
 BODY_CONFIG = {"extensions": BODY_EXTENSIONS}
+#: The story nodes whose dialogs use the desk's endpoints (articles/forms.py).
+STORY_NODES = ("StoryImage", "StoryGallery", "StoryEmbed")
 
 WORDS_PER_MINUTE = 230
 

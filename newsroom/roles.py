@@ -20,6 +20,8 @@ ROLE_PERMISSIONS = {
         "articles.view_image",
         "articles.view_correction",
         "articles.view_revision",
+        *(f"articles.{action}_relatedlink" for action in CRUD),
+        "articles.view_series",
         "taggit.view_tag",
     ],
     "Editor": [
@@ -33,6 +35,8 @@ ROLE_PERMISSIONS = {
                 "byline",
                 "correction",
                 "slugredirect",
+                "series",
+                "relatedlink",
             )
         ),
         "articles.add_article",
@@ -41,6 +45,8 @@ ROLE_PERMISSIONS = {
         "articles.publish_article",
         "articles.edit_any_article",
         "articles.view_revision",
+        "articles.view_embed",
+        "articles.change_embed",
         *(f"taggit.{action}_tag" for action in CRUD),
         "comments.view_comment",
         "comments.change_comment",

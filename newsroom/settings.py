@@ -257,7 +257,9 @@ DJANGO_PROSE_EDITOR_EXTENSIONS = [
             "StoryEmbed": html_tags(["figure", "figcaption"], {"figure": ["data-embed"]}),
             "PullQuote": html_tags(["blockquote", "p"], {"blockquote": ["data-pullquote"]}),
         },
-    }
+    },
+    # Keeps an empty paragraph after a figure at the end, to write on from (tiptap's own).
+    {"extensions": {"TrailingNode": html_tags([])}},
 ]
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "

@@ -128,3 +128,14 @@ class ChangeLog:
 def change_log(db):
     """`change_log.ended()`: the cache keys every change since the test began has ended."""
     return ChangeLog()
+
+
+@pytest.fixture
+def oembed_provider(settings):
+    """A real oEmbed provider on loopback (tests/oembed.py), the only one allowed."""
+    from tests.oembed import LocalProvider
+
+    with LocalProvider("video") as provider:
+        settings.EMBED_PROVIDERS = [provider.config()]
+        settings.EMBED_ALLOW_PRIVATE = True
+        yield provider
