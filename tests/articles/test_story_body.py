@@ -11,7 +11,7 @@ from django.db.models import ProtectedError
 
 from articles.models import Article, BodyImage, Embed, Image
 from articles.richtext import sanitize_body
-from tests.articles.desk import change_url, form_data, post_change
+from tests.articles.desk import post_change
 from tests.factories import ArticleFactory, ImageFactory, png_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -64,11 +64,13 @@ HOSTILE = {
     "nested figures": '<figure data-image="1"><figure data-embed="https://vimeo.com/1">'
     '<figure data-gallery="1,2"></figure></figure></figure>',
     "figure in a list": '<ul><li><figure data-image="1"></figure>item</li></ul>',
-    "figure of no kind": "<figure><img src=x onerror=alert(1)><figcaption>Text</figcaption></figure>",
+    "figure of no kind": "<figure><img src=x onerror=alert(1)>"
+    "<figcaption>Text</figcaption></figure>",
     "stray caption": "<figcaption>Loose</figcaption>",
     "bad gallery": '<figure data-gallery="1,two,3"></figure>',
     "bad width": '<figure data-image="1" data-width="huge" style="x"></figure>',
-    "event on pull quote": '<blockquote data-pullquote onmouseover="alert(1)"><p>Q</p></blockquote>',
+    "event on pull quote": '<blockquote data-pullquote onmouseover="alert(1)">'
+    "<p>Q</p></blockquote>",
     "iframe": '<figure data-embed="https://vimeo.com/1"><iframe src="https://evil.example/">'
     "</iframe></figure>",
 }
