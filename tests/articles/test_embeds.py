@@ -29,7 +29,7 @@ def test_resolve_stores_title_provider_frame_and_our_thumbnail(oembed_provider):
 
 
 def test_address_outside_the_allowlist_is_a_clear_error(oembed_provider):
-    with pytest.raises(ValidationError, match="not from a provider we embed.*Video"):
+    with pytest.raises(ValidationError, match=r"not from a provider we embed.*Video"):
         embeds.resolve("https://elsewhere.example/watch/1")
     with pytest.raises(ValidationError, match="not an https:// address"):
         embeds.resolve("javascript:alert(1)")

@@ -84,7 +84,7 @@ def series():
 
 
 def test_article_in_a_series_shows_its_part_and_neighbours_and_is_part_of(client, series):
-    harbour, (one, two, three) = series
+    _harbour, (one, two, three) = series
     html = client.get(two.get_absolute_url()).content.decode()
     nav = html[html.index('class="series-nav"') :]
     nav = nav[: nav.index("</nav>")]
@@ -101,7 +101,7 @@ def test_article_in_a_series_shows_its_part_and_neighbours_and_is_part_of(client
 
 
 def test_series_page_lists_the_live_parts_in_order_with_feeds(client, series):
-    harbour, parts = series
+    _harbour, parts = series
     response = client.get("/series/harbour/")
     assert response.status_code == 200
     html = response.content.decode()

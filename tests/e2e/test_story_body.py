@@ -1,6 +1,8 @@
 """The story body in a real browser: a reporter builds a story with a picture, a gallery
 and an embed in the editor, and the preview shows them."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -107,3 +109,173 @@ def test_reporter_inserts_picture_gallery_and_embed_and_preview_shows_them(
     assert page.locator(".story-embed .embed-title").inner_text() == "Video clip abc"
     assert page.locator(".story-embed iframe").count() == 0
     page.screenshot(path=str(artifacts / "story-preview.png"), full_page=True)
+
+
+# -- Readers ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def providers(settings):
+    """Three oEmbed providers, each a real server on its own loopback port."""
+    from tests.oembed import LocalProvider
+
+    with (
+        LocalProvider("video") as video,
+        LocalProvider("audio") as audio,
+        LocalProvider("chart") as chart,
+    ):
+        settings.EMBED_PROVIDERS = [video.config(), audio.config(), chart.config()]
+        settings.EMBED_ALLOW_PRIVATE = True
+        yield [video, audio, chart]
+
+
+@pytest.fixture
+def rich_story(transactional_db, settings, providers):
+    from articles.models import RelatedLink, Series
+    from tests.factories import ArticleFactory
+
+    settings.PAGE_CACHE_SECONDS = 0
+    wall, boats, crowd = library()
+    video, audio, chart = providers
+    harbour = Series.objects.create(title="Rebuilding the harbour", slug="harbour")
+    ArticleFactory(headline="The storm", series=harbour, series_position=1)
+    body = (
+        "<p>The council agreed the repairs on Tuesday, after a long debate.</p>"
+        f'<figure data-image="{wall.pk}" data-width="inline"></figure>'
+        "<p>Work starts in March.</p>"
+        '<blockquote data-pullquote=""><p>We will rebuild it stronger.</p></blockquote>'
+        f'<figure data-image="{boats.pk}" data-width="wide"><figcaption>Boats wait'
+        "</figcaption></figure>"
+        f'<figure data-gallery="{crowd.pk},{wall.pk},{boats.pk}"><figcaption>The meeting'
+        "</figcaption></figure>"
+        f'<figure data-embed="{video.page("v1")}"></figure>'
+        "<p>Listen to the debate, and see the costs.</p>"
+        f'<figure data-embed="{audio.page("a1")}"><figcaption>The debate</figcaption></figure>'
+        f'<figure data-embed="{chart.page("c1")}"></figure>'
+        f'<figure data-image="{crowd.pk}" data-width="full"></figure>'
+    )
+    story = ArticleFactory(
+        headline="Harbour wall to be rebuilt", body=body, series=harbour, series_position=2
+    )
+    RelatedLink.objects.create(
+        article=story, position=0, url="https://archive.example/1953", title="The 1953 flood"
+    )
+    for provider in providers:
+        provider.requests.clear()  # what saving asked; readers must ask nothing
+    return story
+
+
+def test_embeds_send_nothing_to_any_provider_until_the_reader_asks(
+    browser, live_server, rich_story, providers
+):
+    from urllib.parse import urlsplit
+
+    video, audio, chart = providers
+    site = urlsplit(live_server.url).netloc
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    try:
+        response = page.goto(rich_story.get_absolute_url(), wait_until="networkidle")
+        csp = response.headers["content-security-policy"]
+        frame_src = re.search(r"frame-src ([^;]+)", csp).group(1).split()
+        assert sorted(frame_src) == sorted(p.origin for p in providers)
+        elsewhere = [url for url in requested if urlsplit(url).netloc != site]
+        assert elsewhere == [], elsewhere
+        assert all(provider.requests == [] for provider in providers)
+        assert page.locator("iframe").count() == 0
+        assert page.locator("[data-embed-load]").count() == 3
+
+        page.get_by_role("button", name="Load Audio clip a1 from Audio").click()
+        frame = page.locator("iframe.embed-frame")
+        expect(frame).to_have_count(1)
+        assert frame.get_attribute("src") == f"{audio.origin}/frame/a1"
+        assert frame.get_attribute("title") == "Audio: Audio clip a1"
+        assert frame.evaluate("element => element === document.activeElement")
+        page.frame_locator("iframe.embed-frame").locator("p").wait_for()
+        assert audio.requests == ["/frame/a1"]
+        assert video.requests == [] and chart.requests == []
+        others = {urlsplit(url).netloc for url in requested} - {site}
+        assert others == {urlsplit(audio.origin).netloc}
+    finally:
+        context.close()
+
+
+def test_without_javascript_an_embed_is_a_plain_link_and_a_gallery_a_grid(
+    browser, live_server, rich_story, providers
+):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(rich_story.get_absolute_url())
+        assert not page.get_by_role("button", name=re.compile("^Load")).first.is_visible()
+        link = page.get_by_role("link", name="Video Video clip v1")
+        assert link.get_attribute("href") == providers[0].page("v1")
+        assert page.locator(".gallery-grid a").count() == 3
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_article_with_every_node_passes_axe(
+    browser, live_server, rich_story, artifacts, scheme, viewport
+):
+    from tests.e2e.test_reader import DESKTOP, PHONE, check_accessibility
+
+    size = PHONE if viewport == "phone" else DESKTOP
+    context = browser.new_context(
+        base_url=live_server.url, viewport=size, color_scheme=scheme, is_mobile=viewport == "phone"
+    )
+    page = context.new_page()
+    try:
+        page.goto(rich_story.get_absolute_url())
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"the story scrolls sideways by {overflow}px"
+        check_accessibility(page, f"story ({scheme}, {viewport})")
+        page.screenshot(path=str(artifacts / f"story-{viewport}-{scheme}.png"), full_page=True)
+        page.locator(".story-gallery a").first.click()
+        page.locator("dialog.gallery-viewer[open]").wait_for()
+        check_accessibility(page, f"gallery viewer ({scheme}, {viewport})")
+    finally:
+        context.close()
+
+
+def tab_to(page, locator, limit=80):
+    """Press Tab until `locator` has the focus (as a keyboard user gets there)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if locator.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError("never reached by Tab")
+
+
+def test_gallery_and_load_button_work_by_keyboard(page, rich_story):
+    page.goto(rich_story.get_absolute_url())
+    first = page.locator(".story-gallery a").first
+    tab_to(page, first)
+    page.keyboard.press("Enter")
+    viewer = page.locator("dialog.gallery-viewer[open]")
+    count = viewer.locator(".gallery-viewer-count")
+    expect(count).to_have_text("Picture 1 of 3")
+    assert viewer.locator("img").get_attribute("alt") == "Crowd at the council meeting"
+    page.keyboard.press("ArrowRight")
+    expect(count).to_have_text("Picture 2 of 3")
+    page.keyboard.press("Enter")  # on "Next", which has the focus
+    expect(count).to_have_text("Picture 3 of 3")
+    assert viewer.locator("img").get_attribute("alt") == "Fishing boats in the harbour"
+    page.keyboard.press("Escape")
+    expect(viewer).to_have_count(0)
+    assert (
+        page.locator(".story-gallery a")
+        .nth(2)
+        .evaluate("element => element === document.activeElement")
+    )
+
+    load = page.locator("[data-embed-load]").first
+    tab_to(page, load)
+    page.keyboard.press("Enter")
+    expect(page.locator("iframe.embed-frame")).to_have_count(1)
