@@ -5,6 +5,13 @@ A file is an optional front matter block (YAML-style `key: value` lines between 
 separated by blank lines are paragraphs (lines inside a block are joined), and a file
 with no blank lines at all has one paragraph per line. Markdown files (.md, .markdown)
 are rendered with markdown-it-py (CommonMark) and then sanitised like any body.
+
+A Markdown picture on a line of its own, `![alt](path "caption")`, whose file lies next
+to the Markdown file (the path is relative to it), becomes a library image and an
+inline figure of the story: alt text from the alt (the file name when it has none),
+caption from the title. Every picture is checked when the files are read, so a missing
+or refused one stops the import before anything is written. Pictures elsewhere (an
+address on the web, a picture inside a sentence) keep only their alt text.
 """
 
 import datetime
@@ -15,12 +22,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 from markdown_it import MarkdownIt
 
-from articles.models import Article
+from articles import images
+from articles.models import Article, Image
 
 from .common import (
     Catalogue,
@@ -60,11 +70,20 @@ class ImportFileError(Exception):
 
 
 @dataclass
+class Picture:
+    path: Path
+    alt: str
+    caption: str
+
+
+@dataclass
 class Story:
     path: Path
     headline: str
     body: str
     meta: dict = field(default_factory=dict)
+    # Pictures of the body: its figures say data-image="picture:<n>" until saved.
+    pictures: list = field(default_factory=list)
 
 
 def decode(path, raw, encoding="utf-8"):
@@ -152,6 +171,61 @@ def markdown_html(text):
     return clean_body(_markdown.render(text))
 
 
+# A picture alone in its paragraph, as markdown-it writes it; any other picture.
+_PICTURE = re.compile(r'<p><img src="([^"]*)" alt="([^"]*)"(?: title="([^"]*)")? ?/?></p>')
+_INLINE_PICTURE = re.compile(r'<img src="[^"]*" alt="([^"]*)"[^>]*>')
+# Where a picture's figure goes once the picture is in the library (U+FFFC, the object
+# replacement character, survives sanitising as text and is never typed).
+_PLACEHOLDER = re.compile(r"<p>\ufffcpicture:(\d+)\ufffc</p>")
+
+
+def markdown_story_html(path, text):
+    """(body, pictures): the sanitised Markdown body with a placeholder paragraph for each
+    picture next to the file (`figures_for()` puts the figures in)."""
+    pictures = []
+
+    def placeholder(match):
+        source, alt, title = (html.unescape(part or "") for part in match.groups())
+        if re.match(r"^[a-z][a-z0-9+.-]*:", source, re.I) or source.startswith("/"):
+            return f"<p>{html.escape(alt)}</p>" if alt else ""
+        picture = Path(path).parent / source
+        check_picture(path, picture)
+        alt = " ".join(alt.split()) or picture.stem.replace("-", " ").replace("_", " ")
+        pictures.append(Picture(picture, alt[:300], " ".join(title.split())[:500]))
+        return f"<p>\ufffcpicture:{len(pictures) - 1}\ufffc</p>"
+
+    rendered = _PICTURE.sub(placeholder, _markdown.render(text))
+    return clean_body(_INLINE_PICTURE.sub(r"\1", rendered)), pictures
+
+
+def figures_for(body, ids, pictures):
+    """The body with each placeholder replaced by the figure of library image ids[n]."""
+    from articles.richtext import sanitize_body
+
+    def figure(match):
+        n = int(match[1])
+        caption = pictures[n].caption
+        figcaption = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+        return f'<figure data-image="{ids[n]}" data-width="inline">{figcaption}</figure>'
+
+    return sanitize_body(_PLACEHOLDER.sub(figure, body))
+
+
+def check_picture(path, picture):
+    try:
+        with picture.open("rb") as upload:
+            images.inspect_upload(File(upload), picture.name)
+    except OSError as error:
+        raise ImportFileError(
+            f"{path}: the picture {picture} cannot be read ({error.strerror or error}); "
+            "put it next to the Markdown file, or take it out of the text"
+        ) from error
+    except ValidationError as error:
+        raise ImportFileError(
+            f"{path}: the picture {picture}: {' '.join(error.messages)}"
+        ) from error
+
+
 def read_story(path, encoding="utf-8"):
     path = Path(path)
     try:
@@ -175,16 +249,17 @@ def read_story(path, encoding="utf-8"):
         headline = lines[start].strip()
         body_text = "\n".join(lines[start + 1 :])
     markdown = path.suffix.lower() in MARKDOWN_SUFFIXES
+    pictures = []
     if markdown:
         headline = re.sub(r"^#+\s*", "", headline).strip()
         headline = html_to_text(_markdown.renderInline(headline))
-        body = markdown_html(body_text)
+        body, pictures = markdown_story_html(path, body_text)
     else:
         body = paragraphs_html(body_text)
     headline = truncate_words(" ".join(headline.split()), 300)
     if not headline:
         raise ImportFileError(f"{path}: no headline")
-    return Story(path=path, headline=headline, body=body, meta=meta)
+    return Story(path=path, headline=headline, body=body, meta=meta, pictures=pictures)
 
 
 def collect_paths(paths):
@@ -211,6 +286,7 @@ def collect_paths(paths):
 class Summary:
     statuses: Counter = field(default_factory=Counter)
     created: Counter = field(default_factory=Counter)
+    pictures: int = 0
     files: list = field(default_factory=list)
     article_ids: list = field(default_factory=list)
 
@@ -224,6 +300,7 @@ class Summary:
         rows += [
             (f"{what} created", self.created[what]) for what in ("authors", "sections", "tags")
         ]
+        rows += [("Pictures", None), ("figures from files", self.pictures)]
         return rows
 
 
@@ -246,6 +323,7 @@ class ArticleImporter:
         self.site_tz = zoneinfo.ZoneInfo(site_timezone)
         self.catalogue = Catalogue()
         self.summary = Summary()
+        self.library = {}
 
     def read_all(self, paths):
         """Read and check every file first, so one bad file stops the import before
@@ -296,7 +374,7 @@ class ArticleImporter:
             headline=story.headline,
             slug=slug,
             standfirst=meta.get("standfirst") or meta.get("summary") or "",
-            body=story.body,
+            body=self.body_with_pictures(story),
             section=section,
             status=status,
             published_at=published_at,
@@ -309,6 +387,28 @@ class ArticleImporter:
         self.summary.files.append((story.path, article))
         self.summary.article_ids.append(article.pk)
         return article
+
+    def body_with_pictures(self, story):
+        """The body with its pictures in the library (one Image per file, however many
+        stories show it) and their figures pointing at them."""
+        if not story.pictures:
+            return story.body
+        ids = []
+        for picture in story.pictures:
+            key = picture.path.resolve()
+            if key not in self.library:
+                with picture.path.open("rb") as upload:
+                    # Saved through Image.save(), which re-encodes it without metadata.
+                    image = Image(
+                        alt_text=picture.alt,
+                        caption=picture.caption,
+                        file=File(upload, name=picture.path.name),
+                    )
+                    image.save()
+                self.library[key] = image.pk
+            ids.append(self.library[key])
+        self.summary.pictures += len(ids)
+        return figures_for(story.body, ids, story.pictures)
 
     def run(self, paths):
         stories = self.read_all(paths)

@@ -168,3 +168,33 @@ def test_unclosed_front_matter_is_an_error(tmp_path):
     path.write_text("---\nsection: News\ntags: a, b\n", encoding="utf-8")
     with pytest.raises(CommandError, match="no closing ---"):
         run_import(path)
+
+
+def test_markdown_pictures_next_to_the_file_become_library_images_and_figures():
+    from articles.models import Image
+
+    output = run_import(SAMPLES / "with-pictures" / "harbour.md")
+
+    article = Article.objects.get()
+    image = Image.objects.get()  # one file, one library image, however often it is shown
+    assert image.alt_text == "The harbour wall at dawn"
+    assert image.caption == "The wall before the storm"
+    assert image.width == 800 and image.renditions
+    image.file.open("rb")
+    assert b"CameraMaker" not in image.file.read()  # metadata stripped, as for any upload
+    image.file.close()
+    assert article.body.count(f'<figure data-image="{image.pk}" data-width="inline">') == 2
+    assert "<figcaption>The wall before the storm</figcaption>" in article.body
+    assert "An inline picture keeps its words." in article.body
+    assert "<p>A picture elsewhere</p>" in article.body and "example.org" not in article.body
+    assert list(article.body_images.all()) == [image]
+    assert 'alt="The harbour wall at dawn"' in article.body_html
+    assert "figures from files" in output and "2" in output.split("figures from files")[1][:20]
+
+
+def test_a_missing_picture_stops_the_import_before_anything_is_written(tmp_path):
+    story = tmp_path / "story.md"
+    story.write_text("# Headline\n\nText.\n\n![Gone](missing.jpg)\n")
+    with pytest.raises(CommandError, match=r"missing\.jpg cannot be read"):
+        run_import(story)
+    assert not Article.objects.exists()
