@@ -256,10 +256,10 @@ DJANGO_PROSE_EDITOR_EXTENSIONS = [
             "StoryGallery": html_tags(["figure", "figcaption"], {"figure": ["data-gallery"]}),
             "StoryEmbed": html_tags(["figure", "figcaption"], {"figure": ["data-embed"]}),
             "PullQuote": html_tags(["blockquote", "p"], {"blockquote": ["data-pullquote"]}),
+            # tiptap's own: an empty paragraph after a figure at the end, to write on from.
+            "TrailingNode": html_tags([]),
         },
     },
-    # Keeps an empty paragraph after a figure at the end, to write on from (tiptap's own).
-    {"extensions": {"TrailingNode": html_tags([])}},
 ]
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
