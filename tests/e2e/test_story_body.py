@@ -186,6 +186,13 @@ def test_embeds_send_nothing_to_any_provider_until_the_reader_asks(
         assert all(provider.requests == [] for provider in providers)
         assert page.locator("iframe").count() == 0
         assert page.locator("[data-embed-load]").count() == 3
+        thumbnail = page.locator(".embed-link img").first
+        thumbnail.scroll_into_view_if_needed()
+        expect(thumbnail).to_have_js_property("complete", True)
+        assert thumbnail.evaluate("img => img.naturalWidth") == 480  # our copy, from the site
+        page.wait_for_load_state("networkidle")
+        elsewhere = [url for url in requested if urlsplit(url).netloc != site]
+        assert elsewhere == [], elsewhere
 
         page.get_by_role("button", name="Load Audio clip a1 from Audio").click()
         frame = page.locator("iframe.embed-frame")
