@@ -128,11 +128,24 @@ def _safe_media_path(name, line, what):
 def derive(obj, line):
     """Make the derived data of a restored row as saving it would, never taking it from
     the file: a body is sanitised (and its words counted), a comment's HTML and
-    fingerprint are rendered from its text, an image's rendition URLs come from storage.
-    A file edited by hand (or by an attacker) cannot put markup on a page this way."""
+    fingerprint are rendered from its text, an image's rendition URLs come from storage,
+    an embed's frame must load from its provider's frame origins as configured now.
+    A file edited by hand (or by an attacker) cannot put markup on a page this way.
+    What readers get of a body with figures is rendered once its pictures and embeds
+    are restored (`Importer.finish()`); a body without is its own rendering."""
     if isinstance(obj, Article):
         obj.body = sanitize_body(obj.body)
         obj.word_count = word_count(obj.body)
+        obj.body_html = "" if "<figure" in obj.body else obj.body
+        obj.body_media = {}
+    elif isinstance(obj, Embed):
+        from articles import embeds
+
+        provider = embeds.provider_for(obj.url)
+        frame = provider.frame_for(obj.frame_url) if provider else None
+        obj.frame_url = frame or ""
+        if frame is None and obj.status == Embed.Status.RESOLVED:
+            obj.status = Embed.Status.PENDING
     elif isinstance(obj, Comment):
         obj.body_html = render_comment(obj.body)
         obj.body_fingerprint = fingerprint(obj.body)
@@ -305,6 +318,7 @@ class Importer:
         self.parents = []
         self.tag_ids = {}
         self.article_ids = []
+        self.rich_articles = []
 
     def user_id(self, username):
         if username is None:
@@ -387,6 +401,8 @@ class Importer:
             self.tag_ids[obj.slug] = obj.pk
         if name == "article":
             self.article_ids.append(obj.pk)
+            if not obj.body_html and obj.body:
+                self.rich_articles.append(obj.pk)
             for position, author_id in enumerate(bylines):
                 self.pending[Byline].append(
                     Byline(article_id=obj.pk, author_id=author_id, position=position)
@@ -434,6 +450,10 @@ class Importer:
         # Foreign keys are checked at commit; check them now, inside the transaction, so a
         # dangling id is an error that names the file rather than a failed commit.
         connection.check_constraints(table_names=[m._meta.db_table for m in CONTENT_MODELS])
+        from articles.body import rerender
+
+        for start in range(0, len(self.rich_articles), BATCH):
+            rerender(Article.objects.filter(pk__in=self.rich_articles[start : start + BATCH]))
 
 
 def import_content(lines):

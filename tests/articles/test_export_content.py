@@ -340,3 +340,49 @@ def test_an_image_path_outside_the_media_is_refused(archive, write, path):
             "import_content", write("\n".join(json.dumps(r) for r in lines)), stdout=io.StringIO()
         )
     assert not Image.objects.exists()
+
+
+def test_story_bodies_are_rendered_again_on_import_not_taken_from_the_file(write, settings):
+    from django.core.files.base import ContentFile
+
+    from articles.models import Embed
+    from tests.factories import ImageFactory, png_bytes
+
+    settings.EMBED_PROVIDERS = [
+        {
+            "name": "Video",
+            "endpoint": "https://video.example/oembed",
+            "urls": ["https://video.example/watch/*"],
+            "frame_origins": ["https://player.video.example"],
+        }
+    ]
+    picture = ImageFactory(
+        alt_text="The wall", file=ContentFile(png_bytes(800, 600), name="wall.png")
+    )
+    embed = Embed.objects.create(
+        url="https://video.example/watch/1",
+        provider="Video",
+        status=Embed.Status.RESOLVED,
+        title="Clip",
+        frame_url="https://player.video.example/1",
+    )
+    story = ArticleFactory(
+        body=f'<p>Text.</p><figure data-image="{picture.pk}"></figure>'
+        f'<figure data-embed="{embed.url}"></figure>'
+    )
+    records = [json.loads(line) for line in export_text().splitlines()]
+    for record in records:
+        if record["type"] == "article" and record["id"] == story.pk:
+            record["body_html"] = "<script>alert(1)</script>"
+        if record["type"] == "embed":
+            record["frame_url"] = "https://evil.example/x"
+    delete_all_content()
+    Embed.objects.all().delete()
+    call_command("import_content", write("\n".join(json.dumps(r) for r in records) + "\n"))
+
+    restored = Article.objects.get(pk=story.pk)
+    assert "<script" not in restored.body_html
+    assert 'alt="The wall"' in restored.body_html and "story-figure" in restored.body_html
+    assert list(restored.body_images.all()) == [picture]
+    assert Embed.objects.get().frame_url == ""  # not from the provider's frame origins
+    assert "evil.example" not in restored.body_html
