@@ -204,6 +204,9 @@ class SeriesFeed(ArticleFeed):
     def articles(self, obj):
         return Article.objects.live().filter(series=obj)
 
+    def list_keys(self, obj):
+        return [invalidation.series(obj.pk)]
+
 
 class SeriesAtomFeed(AtomMixin, SeriesFeed):
     pass

@@ -208,6 +208,7 @@ def series_navigation(article):
     then date), its place among them, and its neighbours; None outside a series."""
     if not article.series_id:
         return None
+    depends_on(invalidation.series(article.series_id))
     parts = list(
         Article.objects.live()
         .filter(series_id=article.series_id)
@@ -523,18 +524,17 @@ class SearchView(ArticleListView):
         return response
 
 
-class SeriesView(ArticleListView):
+class SeriesView(SubjectListView):
     """A series: its parts in order, first part first."""
 
     template_name = "articles/series.html"
+    model = Series
+    key = staticmethod(invalidation.series)
+    subject_name = "series"
     deferred_join = False
 
     def get_queryset(self):
-        self.series = kept_or_404(self.request, Series, self.kwargs["slug"])
-        return lambda: live_cards().filter(series=self.series).order_by(*SERIES_ORDER)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(series=self.series, **kwargs)
+        return Article.objects.live().cards().filter(series=self.subject).order_by(*SERIES_ORDER)
 
 
 class CorrectionsView(ArticleListView):

@@ -9,6 +9,7 @@ The vocabulary, shared by the page cache, the fragment cache and the CDN (it is 
     section-<id>            the section's list of stories (its page and feeds)
     tag-<id>                the tag's list (page and feeds)
     author-<id>             the author's page and list (page and feeds)
+    series-<id>             the series' list (page and feeds) and every part's navigation
     front                   the lists across the site: home, latest feeds, search,
                             sitemaps, corrections
     all                     every page (the section menu is on every page)
@@ -27,7 +28,18 @@ import contextvars
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from taggit.models import Tag
 
-from articles.models import Article, Author, Byline, Correction, Image, Section, TaggedArticle
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Correction,
+    Embed,
+    Image,
+    RelatedLink,
+    Section,
+    Series,
+    TaggedArticle,
+)
 from articles.signals import derived_data_changed
 from comments.models import Comment
 from comments.signals import comment_moderated
@@ -62,6 +74,10 @@ def tag(pk):
 
 def author(pk):
     return f"author-{pk}"
+
+
+def series(pk):
+    return f"series-{pk}"
 
 
 def cards(articles):
@@ -115,7 +131,15 @@ def _stories(queryset, *key_functions):
 # Articles -------------------------------------------------------------------------
 
 # What lists select and order by: a change moves the story in or out of lists.
-LISTED_FIELDS = ("status", "published_at", "section_id", "slug", "featured")
+LISTED_FIELDS = (
+    "status",
+    "published_at",
+    "section_id",
+    "slug",
+    "featured",
+    "series_id",
+    "series_position",
+)
 # What a card shows besides.
 CARD_FIELDS = (*LISTED_FIELDS, "headline", "standfirst", "lead_image_id")
 CLOCK_FIELDS = ("status", "published_at")
@@ -131,10 +155,13 @@ def _state(instance):
 
 
 def listing_keys(story):
-    """The lists a story is in: the front, its section, its tags and its authors."""
+    """The lists a story is in: the front, its section, its series, its tags and its
+    authors."""
     keys = {FRONT}
     if story.section_id:
         keys.add(section(story.section_id))
+    if story.series_id:
+        keys.add(series(story.series_id))
     keys.update(
         tag(pk)
         for pk in TaggedArticle.objects.filter(content_object=story).values_list(
@@ -177,6 +204,8 @@ def article_saved(sender, instance, created=False, raw=False, **kwargs):
             and before["section_id"] != instance.section_id
         ):
             keys.add(section(before["section_id"]))
+        if before is not None and before["series_id"] and before["series_id"] != instance.series_id:
+            keys.add(series(before["series_id"]))
     if differs(CLOCK_FIELDS):
         keys.add(caching.CLOCK)
     end(keys)
@@ -237,7 +266,27 @@ def tag_changed(sender, instance, created=False, raw=False, **kwargs):
 def image_changed(sender, instance, created=False, raw=False, **kwargs):
     if created or raw:
         return
-    end(_stories(Article.objects.filter(lead_image=instance), article, card))
+    end(
+        _stories(Article.objects.filter(lead_image=instance), article, card)
+        | _stories(Article.objects.filter(body_images=instance), article)
+    )
+
+
+def series_changed(sender, instance, created=False, raw=False, **kwargs):
+    if created or raw:
+        return  # on no page until a story joins it
+    end({series(instance.pk), *_stories(Article.objects.filter(series=instance), article)})
+
+
+def related_link_changed(sender, instance, raw=False, **kwargs):
+    if not raw and _article_is_public(instance.article_id):
+        end({article(instance.article_id)})
+
+
+def embed_changed(sender, instance, created=False, raw=False, **kwargs):
+    if created or raw:
+        return  # no body shows it before the body that uses it is saved
+    end(_stories(Article.objects.filter(body_embeds=instance), article))
 
 
 # Comments -------------------------------------------------------------------------
@@ -276,6 +325,11 @@ def connect():
         (pre_delete, Tag, tag_changed),
         (post_save, Image, image_changed),
         (pre_delete, Image, image_changed),
+        (post_save, Series, series_changed),
+        (pre_delete, Series, series_changed),
+        (post_save, RelatedLink, related_link_changed),
+        (post_delete, RelatedLink, related_link_changed),
+        (post_save, Embed, embed_changed),
         (post_save, Comment, comment_saved),
         (comment_moderated, Comment, comment_status_changed),
     ]

@@ -122,3 +122,24 @@ def test_a_part_number_is_unique_in_its_series_and_needs_a_series(series):
         ArticleFactory(series=harbour, series_position=2)
     with pytest.raises(IntegrityError), transaction.atomic():
         ArticleFactory(series=None, series_position=2)
+
+
+def test_a_new_part_and_a_renamed_series_reach_every_part_with_the_page_cache_on(
+    client, series, editor, settings
+):
+    assert settings.PAGE_CACHE_SECONDS > 0
+    harbour, (_one, two, _three) = series
+    assert "part 2 of 3" in client.get(two.get_absolute_url()).content.decode()
+    draft = harbour.articles.get(headline="Draft part")
+    draft.publish(by=editor)
+    html = client.get(two.get_absolute_url()).content.decode()
+    assert "part 2 of 4" in html
+    assert "Draft part" in client.get("/series/harbour/").content.decode()
+
+    harbour.title = "The harbour, rebuilt"
+    harbour.save()
+    assert (
+        "The harbour, rebuilt</a>: part 2 of 4"
+        in client.get(two.get_absolute_url()).content.decode()
+    )
+    assert "The harbour, rebuilt" in client.get("/series/harbour/").content.decode()
