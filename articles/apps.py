@@ -29,6 +29,7 @@ class ArticlesConfig(AppConfig):
             (pre_delete, "taggit.Tag", derived.tag_changed),
             (post_save, "articles.Image", derived.image_changed),
             (pre_delete, "articles.Image", derived.image_changed),
+            (post_save, "articles.Series", derived.series_changed),
         ]
         for signal, sender, receiver in receivers:
             uid = f"derived-{receiver.__name__}-{sender}-{id(signal)}"

@@ -169,7 +169,8 @@ def rerender(articles):
 
     for article in articles.only("id", "body", "lead_image_id"):
         rendered = article.render_body()
+        # The structured data lists the body's pictures: the next reader makes it again.
         Article.objects.filter(pk=article.pk).update(
-            body_html=rendered.html, body_media=rendered.media
+            body_html=rendered.html, body_media=rendered.media, structured_data=None
         )
         rendered.record(article)

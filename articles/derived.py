@@ -12,8 +12,8 @@ Both are made by a background task once the change commits, once per article how
 many saves the transaction holds (the admin's form and inlines, an import); when what
 they hold differs, `articles.signals.derived_data_changed` tells the caches.
 
-What the structured data names from elsewhere (a section, an author, a tag, a picture)
-is cleared when that changes, in one UPDATE, and the next reader makes it again, once;
+What the structured data names from elsewhere (a section, an author, a tag, a picture,
+a series) is cleared when that changes, in one UPDATE, and the next reader makes it again, once;
 so is an article saved before the data was kept.
 """
 
@@ -29,7 +29,7 @@ from . import related, seo
 from .models import Article, Byline, Correction
 from .signals import derived_data_changed
 
-DESCRIBED = ("section", "lead_image")
+DESCRIBED = ("section", "lead_image", "series")
 
 
 class _Refresh:
@@ -142,3 +142,10 @@ def tag_changed(sender, instance, raw=False, **kwargs):
 def image_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         forget_descriptions(Article.objects.filter(lead_image=instance))
+
+
+def series_changed(sender, instance, raw=False, **kwargs):
+    """A series' name is the articles' `isPartOf`. (A body's pictures are listed when
+    the body is rendered again: articles.body.rerender forgets the description too.)"""
+    if not raw:
+        forget_descriptions(Article.objects.filter(series=instance))

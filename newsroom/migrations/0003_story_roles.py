@@ -11,7 +11,7 @@ roles = importlib.import_module("newsroom.migrations.0001_roles")
 class Migration(migrations.Migration):
     dependencies = [
         ("newsroom", "0002_comment_roles"),
-        ("articles", "0006_story_body"),
+        ("articles", "0007_story_body"),
     ]
 
     operations = [migrations.RunPython(roles.create_roles, migrations.RunPython.noop)]

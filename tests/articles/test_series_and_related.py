@@ -143,3 +143,6 @@ def test_a_new_part_and_a_renamed_series_reach_every_part_with_the_page_cache_on
         in client.get(two.get_absolute_url()).content.decode()
     )
     assert "The harbour, rebuilt" in client.get("/series/harbour/").content.decode()
+    html = client.get(two.get_absolute_url()).content.decode()
+    data = json.loads(re.search(r'application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert data["isPartOf"]["name"] == "The harbour, rebuilt"
