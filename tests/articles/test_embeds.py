@@ -43,7 +43,7 @@ def test_private_addresses_are_refused_unless_allowed(oembed_provider, settings)
     assert embed.status == Embed.Status.FAILED
     assert "inside the network" in embed.error
     assert oembed_provider.requests == []
-    with pytest.raises(outbound.RefusedAddress):
+    with pytest.raises(outbound.AddressRefused):
         outbound.fetch("http://169.254.169.254/latest/meta-data/")
 
 

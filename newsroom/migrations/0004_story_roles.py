@@ -10,7 +10,7 @@ roles = importlib.import_module("newsroom.migrations.0001_roles")
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("newsroom", "0002_comment_roles"),
+        ("newsroom", "0003_webhooks"),
         ("articles", "0007_story_body"),
     ]
 
