@@ -41,7 +41,7 @@ def test_private_addresses_are_refused_unless_allowed(oembed_provider, settings)
     settings.EMBED_ALLOW_PRIVATE = False
     embed = embeds.resolve(oembed_provider.page("abc"))
     assert embed.status == Embed.Status.FAILED
-    assert "inside the network" in embed.error
+    assert "private, loopback or link-local" in embed.error
     assert oembed_provider.requests == []
     with pytest.raises(outbound.AddressRefused):
         outbound.fetch("http://169.254.169.254/latest/meta-data/")
