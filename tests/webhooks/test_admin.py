@@ -62,7 +62,7 @@ def test_a_private_address_is_a_form_error(client, editor, settings):
         ADD, {"name": "Inside", "url": "http://169.254.169.254/", "events": ["article.published"]}
     )
     assert response.status_code == 200
-    assert "only public addresses can receive webhooks" in response.content.decode()
+    assert "only public addresses are allowed" in response.content.decode()
     assert not Webhook.objects.exists()
 
 
