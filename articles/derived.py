@@ -13,8 +13,8 @@ many saves the transaction holds (the admin's form and inlines, an import); when
 they hold differs, `articles.signals.derived_data_changed` tells the caches.
 
 What the structured data names from elsewhere (a section, an author, a tag, a picture,
-a series) is cleared when that changes, in one UPDATE, and the next reader makes it again, once;
-so is an article saved before the data was kept.
+a series) is cleared when that changes, in one UPDATE, and the next reader makes it
+again, once; so is an article saved before the data was kept.
 """
 
 import json
