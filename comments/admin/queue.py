@@ -12,8 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, Min, OuterRef, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -21,136 +20,17 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from articles.models import Article, Section
 from newsroom.admin import ReadOnlyAdminMixin
 
-from .models import (
-    BlockedCommenter,
-    BlockedTerm,
-    Comment,
-    CommentFlag,
-    ModerationConflict,
-    ModerationEvent,
-)
-from .moderation import REASON_LABELS
+from ..models import BlockedCommenter, Comment, CommentFlag, ModerationConflict, ModerationEvent
+from .filters import ArticleFilter, ReasonFilter, ReportedFilter, SectionFilter, StatusFilter
+from .health import queue_health
 
 ACTIONS = {
     "approve": (Comment.Status.APPROVED, "approved"),
     "reject": (Comment.Status.REJECTED, "rejected"),
     "spam": (Comment.Status.SPAM, "marked as spam"),
 }
-
-CHART_COLOURS = {
-    "approved": "#2e7d32",
-    "pending": "#c77700",
-    "rejected": "#6b6b6b",
-    "spam": "#b71c1c",
-}
-
-
-class StatusFilter(admin.SimpleListFilter):
-    """Waiting comments unless the moderator asks for another status."""
-
-    title = "status"
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("pending", "Waiting (pending)"),
-            ("approved", "Approved"),
-            ("rejected", "Rejected"),
-            ("spam", "Spam"),
-            ("all", "All"),
-        ]
-
-    def value(self):
-        return super().value() or "pending"
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value in Comment.Status.values:
-            return queryset.filter(status=value)
-        return queryset
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-
-class ReasonFilter(admin.SimpleListFilter):
-    title = "auto-moderation reason"
-    parameter_name = "reason"
-
-    def lookups(self, request, model_admin):
-        return [(code, label) for code, label in REASON_LABELS.items() if code != "trusted"]
-
-    def queryset(self, request, queryset):
-        label = REASON_LABELS.get(self.value())
-        return queryset.filter(moderation_reason__contains=label) if label else queryset
-
-
-class ReportedFilter(admin.SimpleListFilter):
-    title = "reported by readers"
-    parameter_name = "reported"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Reported"), ("no", "Not reported")]
-
-    def queryset(self, request, queryset):
-        flagged = Exists(CommentFlag.objects.filter(comment=OuterRef("pk")))
-        if self.value() == "yes":
-            return queryset.filter(flagged)
-        if self.value() == "no":
-            return queryset.filter(~flagged)
-        return queryset
-
-
-class SectionFilter(admin.SimpleListFilter):
-    title = "section"
-    parameter_name = "section"
-
-    def lookups(self, request, model_admin):
-        return [(str(pk), name) for pk, name in Section.objects.values_list("pk", "name")]
-
-    def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(article__section_id=self.value())
-        return queryset
-
-
-class ArticleFilter(admin.SimpleListFilter):
-    """The articles with the most waiting comments; any article id works in the URL
-    (the headline in each queue row links to it)."""
-
-    title = "article"
-    parameter_name = "article"
-
-    def lookups(self, request, model_admin):
-        busiest = (
-            Comment.objects.in_moderation()
-            .order_by()
-            .values("article")
-            .annotate(n=Count("id"))
-            .order_by("-n")
-            .values_list("article", flat=True)[:15]
-        )
-        headlines = dict(Article.objects.filter(pk__in=list(busiest)).values_list("pk", "headline"))
-        lookups = [(str(pk), headlines[pk][:60]) for pk in busiest if pk in headlines]
-        value = self.value()
-        if value and value.isdigit() and value not in dict(lookups):
-            headline = Article.objects.filter(pk=value).values_list("headline", flat=True).first()
-            if headline:
-                lookups.append((value, headline[:60]))
-        return lookups
-
-    def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(article_id=self.value())
-        return queryset
 
 
 class QueueChangeList(ChangeList):
@@ -191,60 +71,6 @@ def attach_queue_context(comments):
                 or (comment.email and other.email.lower() == comment.email.lower())
             )
         ][:5]
-
-
-def queue_health(days=30):
-    """The queue's size, its oldest comment, and comments per day by outcome
-    for the last `days` days, laid out as bars for an SVG drawn by the template."""
-    waiting = Comment.objects.in_moderation().aggregate(n=Count("id"), oldest=Min("created_at"))
-    today = timezone.localdate()
-    start = today - datetime.timedelta(days=days - 1)
-    start_at = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
-    rows = (
-        Comment.objects.filter(created_at__gte=start_at)
-        .annotate(day=TruncDate("created_at"))
-        .values("day", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    per_day = {
-        start + datetime.timedelta(days=i): dict.fromkeys(CHART_COLOURS, 0) for i in range(days)
-    }
-    for row in rows:
-        if row["day"] in per_day:
-            per_day[row["day"]][row["status"]] += row["n"]
-    tallest = max([sum(counts.values()) for counts in per_day.values()] + [1])
-    width, height, gap = 14, 100, 2
-    bars = []
-    for index, (day, counts) in enumerate(sorted(per_day.items())):
-        y = height
-        segments = []
-        for status in ("approved", "rejected", "spam", "pending"):
-            h = round(counts[status] / tallest * height, 1)
-            if h:
-                y -= h
-                segments.append({"y": round(y, 1), "h": h, "colour": CHART_COLOURS[status]})
-        bars.append(
-            {
-                "x": index * (width + gap),
-                "width": width,
-                "segments": segments,
-                "day": day,
-                "counts": counts,
-                "total": sum(counts.values()),
-            }
-        )
-    oldest = waiting["oldest"]
-    return {
-        "waiting": waiting["n"],
-        "oldest": oldest,
-        "oldest_age": timezone.now() - oldest if oldest else None,
-        "bars": bars,
-        "chart_width": days * (width + gap),
-        "chart_height": height,
-        "tallest": tallest,
-        "colours": CHART_COLOURS,
-    }
 
 
 class FlagInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -451,42 +277,3 @@ class CommentAdmin(admin.ModelAdmin):
                 )
                 made += 1
         messages.success(request, f"{made} new ban{'s' if made != 1 else ''} recorded.")
-
-
-@admin.register(CommentFlag)
-class CommentFlagAdmin(admin.ModelAdmin):
-    list_display = ["comment", "reason", "created_at"]
-    list_select_related = ["comment"]
-    readonly_fields = ["comment", "reason", "reporter", "reporter_hash", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(ModerationEvent)
-class ModerationEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["comment", "actor", "from_status", "to_status", "reason", "created_at"]
-    list_filter = ["to_status"]
-    list_select_related = ["comment", "actor"]
-    date_hierarchy = "created_at"
-    show_full_result_count = False
-
-
-@admin.register(BlockedTerm)
-class BlockedTermAdmin(admin.ModelAdmin):
-    list_display = ["term", "action"]
-    list_filter = ["action"]
-    search_fields = ["term"]
-
-
-@admin.register(BlockedCommenter)
-class BlockedCommenterAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "email", "ip_hash", "action", "note", "created_by", "created_at"]
-    list_filter = ["action"]
-    search_fields = ["email", "=ip_hash", "note"]
-    list_select_related = ["created_by"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
