@@ -1,8 +1,59 @@
+import unicodedata
+
 from django import forms
 from django.conf import settings
+from django.core import signing
+from django.utils import timezone
 
 from .models import Comment
-from .moderation import body_problem, form_token
+
+_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+def body_problem(body):
+    """Why a body cannot be accepted at all (shown to the reader as a form error)."""
+    if body is None or not body.strip():
+        return "The comment is empty."
+    if "\x00" in body:
+        return "The comment contains a NUL character."
+    if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in body):
+        return "The comment contains control characters."
+    if len(body) > settings.COMMENTS_MAX_LENGTH:
+        limit = settings.COMMENTS_MAX_LENGTH
+        return f"The comment is too long ({len(body)} characters; the most is {limit})."
+    return None
+
+
+# Signed form timestamp ----------------------------------------------------------
+
+_SIGNER_SALT = "comments.form-token"
+
+
+def form_token(article_id):
+    return signing.TimestampSigner(salt=_SIGNER_SALT).sign(str(article_id))
+
+
+class ExpiredForm(Exception):
+    pass
+
+
+def form_age(token, article_id):
+    """Seconds since the form carrying `token` was rendered for this article;
+    None when the token is missing or forged. Raises ExpiredForm when it is
+    genuine but too old, so an honest reader gets a fresh form, not a spam mark."""
+    if not token:
+        return None
+    signer = signing.TimestampSigner(salt=_SIGNER_SALT)
+    try:
+        value = signer.unsign(token, max_age=settings.COMMENTS_FORM_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise ExpiredForm from exc
+    except signing.BadSignature:
+        return None
+    if value != str(article_id):
+        return None
+    timestamp = signing.b62_decode(token.split(signer.sep)[-2])
+    return timezone.now().timestamp() - timestamp
 
 
 class CommentForm(forms.Form):

@@ -6,26 +6,22 @@ ends the pipeline; "hold" verdicts collect their reasons and keep the comment in
 the queue; trust may approve only when nothing was held. Whatever no rule
 approved waits for a moderator (pre-moderation).
 
-The per-address rate limit runs before all of this, in the posting view, because
-its answer is a 429 to the reader rather than a status on a comment.
+The per-address rate limit (`ratelimit.py`) runs before all of this, in the posting
+view, because its answer is a 429 to the reader rather than a status on a comment.
 """
 
-import contextlib
 import dataclasses
 import datetime
 import difflib
 import re
-import unicodedata
 
 from django.conf import settings
-from django.core import signing
-from django.core.cache import cache
 from django.utils import timezone
 
-from newsroom.net import client_ip
-
-from .models import BlockedCommenter, BlockedTerm, Comment, keyed_hash
+from .forms import body_problem
+from .models import BlockedCommenter, BlockedTerm, Comment
 from .rendering import fingerprint, normalise
+from .terms import matching_terms
 
 PENDING = Comment.Status.PENDING
 APPROVED = Comment.Status.APPROVED
@@ -71,155 +67,7 @@ class Submission:
     form_age: float | None = None
 
 
-def address_hash(request):
-    return keyed_hash("ip", client_ip(request))
-
-
-# Rate limit -------------------------------------------------------------------
-
-
-def _rate_keys(ip_hash):
-    hour = int(timezone.now().timestamp() // 3600)
-    return f"comments:rate:short:{ip_hash}", f"comments:rate:hour:{ip_hash}:{hour}"
-
-
-def _count_up(key, timeout=3600):
-    """Raise a shared counter atomically (Redis INCR) and return the new value."""
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=timeout)
-        return 1
-
-
-def _count_down(key):
-    with contextlib.suppress(ValueError):  # the window ended meanwhile
-        cache.decr(key)
-
-
-@dataclasses.dataclass
-class Slot:
-    """A place taken in the rate limit for one post; given back when the post
-    is not stored (form errors, a closed article), so mistakes do not count."""
-
-    short_key: str = ""
-    stamp: float = 0.0
-    hour_key: str = ""
-
-    def release(self):
-        if self.short_key and cache.get(self.short_key) == self.stamp:
-            cache.delete(self.short_key)
-        if self.hour_key:
-            _count_down(self.hour_key)
-        self.short_key = self.hour_key = ""
-
-
-class RateLimited(Exception):
-    pass
-
-
-def take_slot(ip_hash):
-    """Take this address's place for one post, or raise RateLimited with the
-    message for the reader. Both checks are atomic in the shared cache (add
-    and incr), so a burst of simultaneous posts cannot all slip through."""
-    short_key, hour_key = _rate_keys(ip_hash)
-    slot = Slot()
-    interval = settings.COMMENTS_RATE_LIMIT_INTERVAL
-    if interval:
-        now = timezone.now().timestamp()
-        if not cache.add(short_key, now, timeout=interval):
-            # The stored time decides, so the limit follows the application's
-            # clock rather than the cache server's expiry.
-            last = cache.get(short_key)
-            if last is not None and now - last < interval:
-                raise RateLimited(
-                    f"You are posting too quickly. Please wait {interval} seconds between "
-                    "comments and try again; your text is kept below."
-                )
-            cache.set(short_key, now, timeout=interval)
-        slot.short_key, slot.stamp = short_key, now
-    hourly = settings.COMMENTS_RATE_LIMIT_HOURLY
-    if hourly:
-        slot.hour_key = hour_key
-        if _count_up(hour_key) > hourly:
-            slot.release()
-            raise RateLimited(
-                f"You have posted {hourly} comments in the last hour, the most we accept. "
-                "Please try again later; your text is kept below."
-            )
-    return slot
-
-
-def _report_key(ip_hash):
-    hour = int(timezone.now().timestamp() // 3600)
-    return f"comments:rate:reports:{ip_hash}:{hour}"
-
-
-def take_report_slot(ip_hash):
-    """Reports share the hourly cap of posts (counted apart), so one address
-    cannot flood the moderators' inbox or pull every comment off the page."""
-    hourly = settings.COMMENTS_RATE_LIMIT_HOURLY
-    slot = Slot()
-    if hourly:
-        slot.hour_key = _report_key(ip_hash)
-        if _count_up(slot.hour_key) > hourly:
-            slot.release()
-            raise RateLimited(
-                f"You have sent {hourly} reports in the last hour. Please try again later."
-            )
-    return slot
-
-
-# Signed form timestamp ----------------------------------------------------------
-
-_SIGNER_SALT = "comments.form-token"
-
-
-def form_token(article_id):
-    return signing.TimestampSigner(salt=_SIGNER_SALT).sign(str(article_id))
-
-
-class ExpiredForm(Exception):
-    pass
-
-
-def form_age(token, article_id):
-    """Seconds since the form carrying `token` was rendered for this article;
-    None when the token is missing or forged. Raises ExpiredForm when it is
-    genuine but too old, so an honest reader gets a fresh form, not a spam mark."""
-    if not token:
-        return None
-    signer = signing.TimestampSigner(salt=_SIGNER_SALT)
-    try:
-        value = signer.unsign(token, max_age=settings.COMMENTS_FORM_MAX_AGE)
-    except signing.SignatureExpired as exc:
-        raise ExpiredForm from exc
-    except signing.BadSignature:
-        return None
-    if value != str(article_id):
-        return None
-    timestamp = signing.b62_decode(token.split(signer.sep)[-2])
-    return timezone.now().timestamp() - timestamp
-
-
 # Rules --------------------------------------------------------------------------
-
-_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
-
-
-def body_problem(body):
-    """Why a body cannot be accepted at all (shown to the reader as a form error)."""
-    if body is None or not body.strip():
-        return "The comment is empty."
-    if "\x00" in body:
-        return "The comment contains a NUL character."
-    if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in body):
-        return "The comment contains control characters."
-    if len(body) > settings.COMMENTS_MAX_LENGTH:
-        limit = settings.COMMENTS_MAX_LENGTH
-        return f"The comment is too long ({len(body)} characters; the most is {limit})."
-    return None
 
 
 def rule_shape(sub):
@@ -321,25 +169,6 @@ def rule_spam_wave(sub):
             "articles within a day.",
         )
     return None
-
-
-def term_pattern(term):
-    """Whole words of the normalised term, with any run of spaces or punctuation
-    between words, and no word character on either side."""
-    parts = re.findall(r"\w+", normalise(term))
-    if not parts:
-        return None
-    return re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, parts)) + r"(?!\w)")
-
-
-def matching_terms(text, terms):
-    haystack = normalise(text)
-    found = []
-    for term in terms:
-        pattern = term_pattern(term.term)
-        if pattern and pattern.search(haystack):
-            found.append(term)
-    return found
 
 
 _SEVERITY = {PENDING: 1, REJECTED: 2, SPAM: 3}

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from articles.models import Article
 from newsroom.net import client_ip
 
-from . import moderation
-from .forms import CommentForm, FlagForm
+from . import moderation, ratelimit
+from .addresses import address_hash
+from .forms import CommentForm, ExpiredForm, FlagForm, form_age, form_token
 from .models import AlreadyReported, Comment, closed_reason, keyed_hash
 from .notifications import check_queue
 
@@ -82,7 +83,7 @@ def comment_form(request, article_id):
 
 def _fresh_token_form(request, article):
     data = request.POST.copy()
-    data["token"] = moderation.form_token(article.pk)
+    data["token"] = form_token(article.pk)
     return CommentForm(data, article=article, user=request.user)
 
 
@@ -93,10 +94,10 @@ def post_comment(request, article_id):
     if article is None:
         return _message(request, None, NOT_LIVE, 404)
     form = CommentForm(request.POST, article=article, user=request.user)
-    ip_hash = moderation.address_hash(request)
+    ip_hash = address_hash(request)
     try:
-        slot = moderation.take_slot(ip_hash)
-    except moderation.RateLimited as exc:
+        slot = ratelimit.take_slot(ip_hash)
+    except ratelimit.RateLimited as exc:
         form.is_valid()
         return _form_response(request, article, form, message=str(exc), status=429)
     stored = False
@@ -119,8 +120,8 @@ def _store_comment(request, article, form, ip_hash):
         ), False
     data = form.cleaned_data
     try:
-        form_age = moderation.form_age(data["token"], article.pk)
-    except moderation.ExpiredForm:
+        age = form_age(data["token"], article.pk)
+    except ExpiredForm:
         form = _fresh_token_form(request, article)
         form.is_valid()
         return _form_response(
@@ -140,7 +141,7 @@ def _store_comment(request, article, form, ip_hash):
         user=user,
         ip_hash=ip_hash,
         honeypot=data["website"],
-        form_age=form_age,
+        form_age=age,
     )
     status, reasons = moderation.run(submission)
     comment = Comment(
@@ -190,8 +191,8 @@ def flag_comment(request, comment_id):
     if request.method == "GET":
         return _respond(request, "comments/flag.html", context, title=title)
     try:
-        slot = moderation.take_report_slot(moderation.address_hash(request))
-    except moderation.RateLimited as exc:
+        slot = ratelimit.take_report_slot(address_hash(request))
+    except ratelimit.RateLimited as exc:
         return _message(request, comment.article, str(exc), 429)
     if not form.is_valid():
         slot.release()

@@ -5,7 +5,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.moderation import form_token
+from comments.forms import form_token
 from tests.factories import ArticleFactory
 
 

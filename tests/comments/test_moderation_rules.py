@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from comments import moderation
+from comments import forms, moderation
 from comments.models import BlockedCommenter, BlockedTerm, Comment, keyed_hash
 from comments.moderation import Submission
 from tests.comments.conftest import aged_token, post_comment
@@ -71,10 +71,10 @@ def test_filled_honeypot_is_spam(article):
 def test_missing_or_forged_timestamp_is_spam(article):
     verdict = moderation.rule_timing(submission(article, form_age=None))
     assert verdict.status == Comment.Status.SPAM
-    assert moderation.form_age("", article.pk) is None
-    assert moderation.form_age("12:abc:forged", article.pk) is None
+    assert forms.form_age("", article.pk) is None
+    assert forms.form_age("12:abc:forged", article.pk) is None
     other = ArticleFactory()
-    assert moderation.form_age(moderation.form_token(other.pk), article.pk) is None
+    assert forms.form_age(forms.form_token(other.pk), article.pk) is None
 
 
 def test_post_faster_than_the_minimum_is_spam(article, settings):
@@ -88,9 +88,9 @@ def test_post_faster_than_the_minimum_is_spam(article, settings):
 def test_form_age_is_measured_from_the_signed_timestamp(article):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        token = moderation.form_token(article.pk)
+        token = forms.form_token(article.pk)
     with time_machine.travel(start + datetime.timedelta(seconds=42), tick=False):
-        assert moderation.form_age(token, article.pk) == pytest.approx(42, abs=1)
+        assert forms.form_age(token, article.pk) == pytest.approx(42, abs=1)
 
 
 # Bans ------------------------------------------------------------------------------
