@@ -29,7 +29,6 @@ from django.utils.functional import cached_property
 from django.views.generic import ListView
 from taggit.models import Tag
 
-from comments.models import closing_time
 from comments.templatetags.comment_tags import page_number as comments_page
 from newsroom import invalidation
 from newsroom.caching import PublicPageMixin, cached_fragment, depends_on, public_page
@@ -157,7 +156,7 @@ class ArticlePage:
     @cached_property
     def comments_close(self):
         # The thread is kept no longer than comments stay open (its form goes then).
-        return closing_time(self.article)
+        return self.article.comments_close_time
 
     @property
     def story_keys(self):

@@ -1,5 +1,4 @@
 import contextlib
-import datetime
 import logging
 
 from django.conf import settings
@@ -30,30 +29,6 @@ class ModerationConflict(Exception):
 
 class AlreadyReported(Exception):
     """This reader has already reported this comment."""
-
-
-def closing_time(article):
-    """When comments on `article` close by the clock, or None if they never do."""
-    times = [article.comments_close_at] if article.comments_close_at else []
-    days = settings.COMMENTS_CLOSE_AFTER_DAYS
-    if days and article.published_at:
-        times.append(article.published_at + datetime.timedelta(days=days))
-    return min(times, default=None)
-
-
-def closed_reason(article, now=None):
-    """Why readers cannot comment on `article` now, or None when they can."""
-    now = now or timezone.now()
-    if not article.is_live:
-        return "This article is not published, so it cannot take comments."
-    if not article.comments_enabled:
-        return "Comments are turned off for this article."
-    if article.comments_close_at and article.comments_close_at <= now:
-        return "Comments on this article are closed."
-    days = settings.COMMENTS_CLOSE_AFTER_DAYS
-    if days and article.published_at + datetime.timedelta(days=days) <= now:
-        return f"Comments close {days} days after publication; this article is older."
-    return None
 
 
 class CommentQuerySet(models.QuerySet):

@@ -18,7 +18,7 @@ from newsroom.net import client_ip
 from . import moderation, ratelimit
 from .addresses import address_hash
 from .forms import CommentForm, ExpiredForm, FlagForm, form_age, form_token
-from .models import AlreadyReported, Comment, closed_reason, keyed_hash
+from .models import AlreadyReported, Comment, keyed_hash
 from .notifications import check_queue
 
 NOT_LIVE = "No published article takes comments at this address."
@@ -71,7 +71,7 @@ def comment_form(request, article_id):
     article = _live_article(article_id)
     if article is None:
         return _message(request, None, NOT_LIVE, 404)
-    closed = closed_reason(article)
+    closed = article.comments_closed_reason
     if closed:
         return _message(request, article, closed, 403)
     initial = {}
@@ -111,7 +111,7 @@ def post_comment(request, article_id):
 
 def _store_comment(request, article, form, ip_hash):
     """(response, whether a comment was stored) for a post within the rate limit."""
-    closed = closed_reason(article)
+    closed = article.comments_closed_reason
     if closed:
         return _message(request, article, closed, 403), False
     if not form.is_valid():

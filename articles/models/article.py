@@ -1,5 +1,7 @@
 """Articles and what hangs on them: bylines, tags, corrections, old addresses."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -385,6 +387,33 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at > timezone.now()
         )
+
+    @property
+    def comments_close_time(self):
+        """When comments close by the clock: `comments_close_at`, or
+        COMMENTS_CLOSE_AFTER_DAYS after publication, whichever comes first; None if never."""
+        times = [self.comments_close_at] if self.comments_close_at else []
+        days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        if days and self.published_at:
+            times.append(self.published_at + datetime.timedelta(days=days))
+        return min(times, default=None)
+
+    @property
+    def comments_closed_reason(self):
+        """Why readers cannot comment now, or None when they can: the one rule the
+        form, the posting view and the thread all read."""
+        now = timezone.now()
+        if not self.is_live:
+            return "This article is not published, so it cannot take comments."
+        if not self.comments_enabled:
+            return "Comments are turned off for this article."
+        if self.comments_close_at and self.comments_close_at <= now:
+            return "Comments on this article are closed."
+        closes = self.comments_close_time
+        if closes and closes <= now:
+            days = settings.COMMENTS_CLOSE_AFTER_DAYS
+            return f"Comments close {days} days after publication; this article is older."
+        return None
 
     @cached_property
     def byline_authors(self):

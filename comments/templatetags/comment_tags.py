@@ -1,6 +1,6 @@
 from django import template
 
-from comments.models import Comment, closed_reason
+from comments.models import Comment
 
 register = template.Library()
 
@@ -21,6 +21,6 @@ def comment_section(context, article):
     return {
         "article": article,
         "request": request,
-        "closed": closed_reason(article),
+        "closed": article.comments_closed_reason,
         **data,
     }

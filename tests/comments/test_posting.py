@@ -236,3 +236,21 @@ def test_email_never_reaches_the_public_page(client, article):
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Open Name" in html
     assert "secret-person@example.net" not in html
+
+
+def test_closing_rules_live_on_the_article(settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+    published = timezone.now() - datetime.timedelta(days=2)
+    article = ArticleFactory(published_at=published)
+    assert article.comments_close_time == published + datetime.timedelta(days=30)
+    assert article.comments_closed_reason is None
+    sooner = timezone.now() + datetime.timedelta(hours=1)
+    article.comments_close_at = sooner
+    assert article.comments_close_time == sooner
+    article.comments_close_at = timezone.now() - datetime.timedelta(seconds=1)
+    assert article.comments_closed_reason == "Comments on this article are closed."
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 0
+    article.comments_close_at = None
+    assert article.comments_close_time is None
+    article.comments_enabled = False
+    assert "turned off" in article.comments_closed_reason
