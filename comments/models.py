@@ -4,7 +4,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -127,8 +127,20 @@ class Comment(models.Model):
     wp_id = models.PositiveBigIntegerField(
         null=True, blank=True, unique=True, editable=False, help_text="WordPress comment ID."
     )
+    form_nonce = models.CharField(
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text="The one-use nonce of the form it was posted with; a form serves one post.",
+    )
 
     objects = CommentQuerySet.as_manager()
+
+    # What the posting form found that is not stored, for auto-moderation to read
+    # (set by CommentForm.get_comment()): seconds the form was open, None when its
+    # token was missing or forged; and the honeypot field's content.
+    form_age = None
+    honeypot = ""
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -139,6 +151,9 @@ class Comment(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(parent=models.F("id")), name="comment_not_own_parent"
+            ),
+            models.UniqueConstraint(
+                fields=["form_nonce"], condition=~Q(form_nonce=""), name="comment_form_nonce_unique"
             ),
         ]
         indexes = [
@@ -246,8 +261,9 @@ class Comment(models.Model):
         return self
 
     def flag(self, *, reason, reporter_hash, reporter=None):
-        """A reader's report. Enough reports send an approved comment back to the
-        queue; every report is mailed to the moderators once it is committed."""
+        """A reader's report. Enough reports made since the comment was last approved
+        send it back to the queue (a moderator's approval starts the count afresh);
+        every report is mailed to the moderators once it is committed."""
         from .notifications import notify_report
 
         try:
@@ -260,17 +276,29 @@ class Comment(models.Model):
                 )
         except IntegrityError as exc:
             raise AlreadyReported("You have already reported this comment.") from exc
-        count = self.flags.count()
+        count = self.flags.since_approval().count()
         threshold = settings.COMMENTS_FLAG_THRESHOLD
         if threshold and count >= threshold and self.status == self.Status.APPROVED:
             # If a moderator acted at the same moment, their decision stands.
-            reason = f"Reader reports: {count} (the threshold is {threshold})."
+            reason = (
+                f"Reader reports: {count} since it was last approved "
+                f"(the threshold is {threshold})."
+            )
             with contextlib.suppress(ModerationConflict):
                 self.moderate(self.Status.PENDING, reason=reason)
                 self.moderation_reason = "\n".join([*self.reasons, reason])
                 Comment.objects.filter(pk=self.pk).update(moderation_reason=self.moderation_reason)
         transaction.on_commit(lambda: notify_report(flag.pk), robust=True)
         return flag
+
+
+class CommentFlagQuerySet(models.QuerySet):
+    def since_approval(self):
+        """Reports made after their comment last became approved (its `moderated_at`),
+        or all of them when no one ever approved it."""
+        return self.filter(
+            Q(comment__moderated_at__isnull=True) | Q(created_at__gt=F("comment__moderated_at"))
+        )
 
 
 class CommentFlag(models.Model):
@@ -283,6 +311,8 @@ class CommentFlag(models.Model):
         max_length=64, help_text="Keyed hash identifying the reporter (account or address)."
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CommentFlagQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

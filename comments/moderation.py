@@ -1,13 +1,16 @@
 """Auto-moderation: an ordered pipeline of small rules run on every new comment.
 
-Each rule looks at a `Submission` and either has nothing to say (None) or proposes
-a `Verdict`: a status and a reason a moderator can read. A spam or reject verdict
-ends the pipeline; "hold" verdicts collect their reasons and keep the comment in
-the queue; trust may approve only when nothing was held. Whatever no rule
-approved waits for a moderator (pre-moderation).
+Each rule looks at the unsaved comment the form built (`CommentForm.get_comment()`,
+which also says how long the form was open and what the honeypot held) and either
+has nothing to say (None) or proposes a `Verdict`: a status and a reason a
+moderator can read. A spam or reject verdict ends the pipeline; "hold" verdicts
+collect their reasons and keep the comment in the queue; trust may approve only
+when nothing was held. Whatever no rule approved waits for a moderator
+(pre-moderation).
 
 The per-address rate limit (`ratelimit.py`) runs before all of this, in the posting
-view, because its answer is a 429 to the reader rather than a status on a comment.
+view, because its answer is a 429 to the reader rather than a status on a comment;
+the text itself was checked once, by the form.
 """
 
 import dataclasses
@@ -18,7 +21,6 @@ import re
 from django.conf import settings
 from django.utils import timezone
 
-from .forms import body_problem
 from .models import BlockedCommenter, BlockedTerm, Comment
 from .rendering import fingerprint, normalise
 from .terms import matching_terms
@@ -32,7 +34,6 @@ ACTION_STATUS = {"hold": PENDING, "reject": REJECTED, "spam": SPAM}
 
 # Stable beginnings of each rule's reason, so the queue can filter by reason.
 REASON_LABELS = {
-    "shape": "Body not acceptable",
     "honeypot": "Honeypot",
     "timing": "Form timing",
     "banned": "Banned commenter",
@@ -52,83 +53,61 @@ class Verdict:
     reason: str
 
 
-@dataclasses.dataclass
-class Submission:
-    article: object
-    body: str
-    name: str = ""
-    email: str = ""
-    parent: object = None
-    user: object = None
-    ip_hash: str = ""
-    honeypot: str = ""
-    # Seconds between rendering the form and posting; None when the signed
-    # timestamp was missing or forged.
-    form_age: float | None = None
-
-
 # Rules --------------------------------------------------------------------------
 
 
-def rule_shape(sub):
-    problem = body_problem(sub.body) or body_problem(sub.name or "x")
-    if problem:
-        return Verdict(REJECTED, f"{REASON_LABELS['shape']}: {problem}")
-    return None
-
-
-def rule_honeypot(sub):
-    if sub.honeypot:
+def rule_honeypot(comment):
+    if comment.honeypot:
         return Verdict(SPAM, f"{REASON_LABELS['honeypot']}: the hidden field was filled in.")
     return None
 
 
-def rule_timing(sub):
-    if sub.form_age is None:
+def rule_timing(comment):
+    if comment.form_age is None:
         return Verdict(SPAM, f"{REASON_LABELS['timing']}: no valid form timestamp.")
     minimum = settings.COMMENTS_MIN_FORM_SECONDS
-    if sub.form_age < minimum:
+    if comment.form_age < minimum:
         return Verdict(
             SPAM,
-            f"{REASON_LABELS['timing']}: posted {max(sub.form_age, 0):.1f} s after the form "
+            f"{REASON_LABELS['timing']}: posted {max(comment.form_age, 0):.1f} s after the form "
             f"was shown (minimum {minimum} s).",
         )
     return None
 
 
-def rule_banned(sub):
+def rule_banned(comment):
     query = None
     from django.db.models import Q
 
-    if sub.email:
-        query = Q(email__iexact=sub.email.strip())
-    if sub.ip_hash:
-        query = query | Q(ip_hash=sub.ip_hash) if query else Q(ip_hash=sub.ip_hash)
+    if comment.email:
+        query = Q(email__iexact=comment.email.strip())
+    if comment.ip_hash:
+        query = query | Q(ip_hash=comment.ip_hash) if query else Q(ip_hash=comment.ip_hash)
     if query is None:
         return None
     ban = BlockedCommenter.objects.filter(query).order_by("-created_at").first()
     if ban is None:
         return None
-    by = "e-mail address" if ban.email and sub.email.strip().lower() == ban.email else "address"
+    by = "e-mail address" if ban.email and comment.email.strip().lower() == ban.email else "address"
     note = f" ({ban.note})" if ban.note else ""
     return Verdict(ACTION_STATUS[ban.action], f"{REASON_LABELS['banned']}: blocked by {by}{note}.")
 
 
-def _same_commenter(sub):
+def _same_commenter(comment):
     from django.db.models import Q
 
     query = Q()
-    if sub.user is not None and sub.user.is_authenticated:
-        query |= Q(user=sub.user)
-    if sub.email:
-        query |= Q(email=sub.email.strip().lower())
-    if sub.ip_hash:
-        query |= Q(ip_hash=sub.ip_hash)
+    if comment.user is not None and comment.user.is_authenticated:
+        query |= Q(user=comment.user)
+    if comment.email:
+        query |= Q(email=comment.email.strip().lower())
+    if comment.ip_hash:
+        query |= Q(ip_hash=comment.ip_hash)
     return query
 
 
-def rule_duplicate(sub):
-    query = _same_commenter(sub)
+def rule_duplicate(comment):
+    query = _same_commenter(comment)
     if not query:
         return None
     since = timezone.now() - datetime.timedelta(days=7)
@@ -137,8 +116,8 @@ def rule_duplicate(sub):
         .order_by("-created_at")
         .values_list("id", "body", "body_fingerprint")[:20]
     )
-    mine = fingerprint(sub.body)
-    text = " ".join(normalise(sub.body).split())
+    mine = fingerprint(comment.body)
+    text = " ".join(normalise(comment.body).split())
     for pk, body, their_fingerprint in recent:
         if mine and their_fingerprint == mine:
             return Verdict(REJECTED, f"{REASON_LABELS['duplicate']}: same text as comment #{pk}.")
@@ -150,15 +129,15 @@ def rule_duplicate(sub):
     return None
 
 
-def rule_spam_wave(sub):
-    mine = fingerprint(sub.body)
+def rule_spam_wave(comment):
+    mine = fingerprint(comment.body)
     needed = settings.COMMENTS_SPAM_WAVE_ARTICLES
     if not mine or not needed:
         return None
     since = timezone.now() - datetime.timedelta(days=1)
     articles = set(
         Comment.objects.filter(body_fingerprint=mine, created_at__gte=since)
-        .exclude(article=sub.article)
+        .exclude(article=comment.article)
         .values_list("article_id", flat=True)
         .distinct()[:needed]
     )
@@ -174,8 +153,8 @@ def rule_spam_wave(sub):
 _SEVERITY = {PENDING: 1, REJECTED: 2, SPAM: 3}
 
 
-def rule_blocked_terms(sub):
-    found = matching_terms(f"{sub.name}\n{sub.body}", list(BlockedTerm.objects.all()))
+def rule_blocked_terms(comment):
+    found = matching_terms(f"{comment.name}\n{comment.body}", list(BlockedTerm.objects.all()))
     if not found:
         return None
     worst = max(found, key=lambda term: _SEVERITY[ACTION_STATUS[term.action]])
@@ -186,17 +165,17 @@ def rule_blocked_terms(sub):
 _LINK = re.compile(r"\bhttps?://|\bwww\.", re.IGNORECASE)
 
 
-def rule_links(sub):
-    count = len(_LINK.findall(normalise(sub.body)))
+def rule_links(comment):
+    count = len(_LINK.findall(normalise(comment.body)))
     limit = settings.COMMENTS_MAX_LINKS
     if count > limit:
         return Verdict(PENDING, f"{REASON_LABELS['links']}: {count} (the limit is {limit}).")
     return None
 
 
-def rule_trust(sub):
+def rule_trust(comment):
     """Trust comes from a signed-in account only, never from a typed name or e-mail."""
-    user = sub.user
+    user = comment.user
     if not settings.COMMENTS_AUTO_APPROVE_TRUSTED or user is None or not user.is_authenticated:
         return None
     if user.is_staff:
@@ -215,7 +194,6 @@ def rule_trust(sub):
 
 
 RULES = [
-    rule_shape,
     rule_honeypot,
     rule_timing,
     rule_banned,
@@ -227,11 +205,18 @@ RULES = [
 ]
 
 
-def run(sub, rules=None):
-    """(status, [reasons]) for a new comment."""
+def run(comment, rules=None):
+    """Decide a new comment's status: set `status` and `moderation_reason` on it and
+    return (status, [reasons])."""
+    status, reasons = _decide(comment, rules or RULES)
+    comment.status, comment.moderation_reason = status, "\n".join(reasons)
+    return status, reasons
+
+
+def _decide(comment, rules):
     held = []
-    for rule in rules or RULES:
-        verdict = rule(sub)
+    for rule in rules:
+        verdict = rule(comment)
         if verdict is None:
             continue
         if verdict.status in (SPAM, REJECTED):

@@ -7,18 +7,17 @@ without JavaScript too.
 
 import contextlib
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import Article
-from newsroom.net import client_ip
 
 from . import moderation, ratelimit
-from .addresses import address_hash
-from .forms import CommentForm, ExpiredForm, FlagForm, form_age, form_token
-from .models import AlreadyReported, Comment, keyed_hash
+from .addresses import address_hash, reporter_hash
+from .forms import RELOADED, CommentForm, FlagForm
+from .models import AlreadyReported, Comment
 from .notifications import check_queue
 
 NOT_LIVE = "No published article takes comments at this address."
@@ -44,8 +43,15 @@ def _message(request, article, message, status):
     )
 
 
-def _live_article(article_id):
-    return Article.objects.live().filter(pk=article_id).first()
+def _open_article(request, article_id):
+    """(the live article, None) when it takes comments now, or (None, the refusal)."""
+    article = Article.objects.live().filter(pk=article_id).first()
+    if article is None:
+        return None, _message(request, None, NOT_LIVE, 404)
+    closed = article.comments_closed_reason
+    if closed:
+        return None, _message(request, article, closed, 403)
+    return article, None
 
 
 def _form_response(request, article, form, *, message="", status=200):
@@ -68,12 +74,9 @@ def _form_response(request, article, form, *, message="", status=200):
 @never_cache
 @require_GET
 def comment_form(request, article_id):
-    article = _live_article(article_id)
-    if article is None:
-        return _message(request, None, NOT_LIVE, 404)
-    closed = article.comments_closed_reason
-    if closed:
-        return _message(request, article, closed, 403)
+    article, refusal = _open_article(request, article_id)
+    if refusal:
+        return refusal
     initial = {}
     with contextlib.suppress(KeyError, ValueError):
         initial["parent"] = int(request.GET["parent"])
@@ -81,18 +84,12 @@ def comment_form(request, article_id):
     return _form_response(request, article, form)
 
 
-def _fresh_token_form(request, article):
-    data = request.POST.copy()
-    data["token"] = form_token(article.pk)
-    return CommentForm(data, article=article, user=request.user)
-
-
 @never_cache
 @require_POST
 def post_comment(request, article_id):
-    article = _live_article(article_id)
-    if article is None:
-        return _message(request, None, NOT_LIVE, 404)
+    article, refusal = _open_article(request, article_id)
+    if refusal:
+        return refusal
     form = CommentForm(request.POST, article=article, user=request.user)
     ip_hash = address_hash(request)
     try:
@@ -100,72 +97,36 @@ def post_comment(request, article_id):
     except ratelimit.RateLimited as exc:
         form.is_valid()
         return _form_response(request, article, form, message=str(exc), status=429)
-    stored = False
-    try:
-        response, stored = _store_comment(request, article, form, ip_hash)
-    finally:
-        if not stored:
-            slot.release()
-    return response
-
-
-def _store_comment(request, article, form, ip_hash):
-    """(response, whether a comment was stored) for a post within the rate limit."""
-    closed = article.comments_closed_reason
-    if closed:
-        return _message(request, article, closed, 403), False
     if not form.is_valid():
+        # Honest mistakes give their place in the rate limit back; an over-long
+        # body is no mistake a browser makes (the field has a maxlength).
+        if not form.has_error("body", "too_long"):
+            slot.release()
+        reload = form.needs_reload()
+        if reload:
+            return _form_response(request, article, form.reloaded(), message=reload, status=400)
         return _form_response(
             request, article, form, message="Please correct the errors below.", status=400
-        ), False
-    data = form.cleaned_data
+        )
+    comment = form.get_comment(ip_hash=ip_hash, user_agent=request.headers.get("User-Agent", ""))
+    moderation.run(comment)
     try:
-        age = form_age(data["token"], article.pk)
-    except ExpiredForm:
-        form = _fresh_token_form(request, article)
-        form.is_valid()
-        return _form_response(
-            request,
-            article,
-            form,
-            message="The form had been open too long. Your text is kept: please post again.",
-            status=400,
-        ), False
-    user = request.user if request.user.is_authenticated else None
-    submission = moderation.Submission(
-        article=article,
-        body=data["body"],
-        name=data["name"],
-        email=data["email"],
-        parent=data["parent"],
-        user=user,
-        ip_hash=ip_hash,
-        honeypot=data["website"],
-        form_age=age,
-    )
-    status, reasons = moderation.run(submission)
-    comment = Comment(
-        article=article,
-        parent=data["parent"],
-        user=user,
-        name=data["name"].strip(),
-        email=data["email"],
-        body=data["body"],
-        status=status,
-        moderation_reason="\n".join(reasons),
-        ip_hash=ip_hash,
-        user_agent=request.headers.get("User-Agent", "")[:500],
-    )
-    with transaction.atomic():
-        comment.record_posted()
-        transaction.on_commit(check_queue, robust=True)
-    response = _respond(
+        with transaction.atomic():
+            comment.record_posted()
+            transaction.on_commit(check_queue, robust=True)
+    except IntegrityError:
+        # Two posts with one form at the same moment: the first one stored spent it.
+        slot.release()
+        if not Comment.objects.filter(form_nonce=comment.form_nonce).exists():
+            raise
+        message = RELOADED["replayed"]
+        return _form_response(request, article, form.reloaded(), message=message, status=400)
+    return _respond(
         request,
         "comments/posted.html",
         {"article": article, "comment": comment},
         title="Thank you for your comment",
     )
-    return response, True
 
 
 def _reportable(comment_id):
@@ -197,11 +158,10 @@ def flag_comment(request, comment_id):
     if not form.is_valid():
         slot.release()
         return _respond(request, "comments/flag.html", context, title=title, status=400)
-    who = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_ip(request)}"
     try:
         comment.flag(
             reason=form.reason_text(),
-            reporter_hash=keyed_hash("reporter", who),
+            reporter_hash=reporter_hash(request),
             reporter=request.user,
         )
     except AlreadyReported as exc:

@@ -8,54 +8,64 @@ from django.utils import timezone
 
 from comments import forms, moderation
 from comments.models import BlockedCommenter, BlockedTerm, Comment, keyed_hash
-from comments.moderation import Submission
 from tests.comments.conftest import aged_token, post_comment
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def submission(article, **kwargs):
+def submission(article, *, form_age=60.0, honeypot="", **kwargs):
+    """The unsaved comment the form would build, with what its protections found."""
     values = {
         "article": article,
         "body": "An ordinary, friendly comment.",
         "name": "Ada",
         "email": "ada@example.org",
         "ip_hash": keyed_hash("ip", "203.0.113.9"),
-        "form_age": 60.0,
     }
     values.update(kwargs)
-    return Submission(**values)
+    comment = Comment(**values)
+    comment.form_age, comment.honeypot = form_age, honeypot
+    return comment
 
 
-# Body shape ------------------------------------------------------------------
+def form(article, **fields):
+    data = {"name": "Ada", "email": "ada@example.org", "body": "Fine words.", **fields}
+    return forms.CommentForm(data, article=article)
+
+
+# Body shape: checked once, by the form ---------------------------------------------
 
 
 @pytest.mark.parametrize(
     "body, words",
     [
-        ("", "empty"),
+        ("", "required"),
         ("   \n\t  ", "empty"),
-        ("nul \x00 byte", "NUL"),
+        ("nul \x00 byte", "Null"),
         ("bell \x07 char", "control"),
         ("escape \x1b[31m red", "control"),
         ("x" * 5001, "too long"),
     ],
 )
-def test_shape_rule_rejects_unacceptable_bodies(article, body, words):
-    verdict = moderation.rule_shape(submission(article, body=body))
-    assert verdict.status == Comment.Status.REJECTED
-    assert words in verdict.reason
+def test_form_refuses_unacceptable_bodies(article, body, words):
+    bound = form(article, body=body)
+    assert not bound.is_valid()
+    assert words in " ".join(bound.errors["body"])
 
 
-def test_shape_rule_accepts_newlines_and_tabs(article):
-    assert moderation.rule_shape(submission(article, body="one\n\ttwo\r\nthree")) is None
+def test_form_accepts_newlines_and_tabs(article):
+    assert form(article, body="one\n\ttwo\r\nthree").is_valid()
 
 
 def test_length_limit_comes_from_settings(article, settings):
     settings.COMMENTS_MAX_LENGTH = 10
-    assert moderation.rule_shape(submission(article, body="x" * 11)).status == "rejected"
-    assert moderation.rule_shape(submission(article, body="x" * 10)) is None
+    assert form(article, body="x" * 11).has_error("body", "too_long")
+    assert form(article, body="x" * 10).is_valid()
+
+
+def test_control_characters_in_the_name_are_refused(article):
+    assert not form(article, name="bell \x07").is_valid()
 
 
 # Honeypot and timing ---------------------------------------------------------------
@@ -71,10 +81,11 @@ def test_filled_honeypot_is_spam(article):
 def test_missing_or_forged_timestamp_is_spam(article):
     verdict = moderation.rule_timing(submission(article, form_age=None))
     assert verdict.status == Comment.Status.SPAM
-    assert forms.form_age("", article.pk) is None
-    assert forms.form_age("12:abc:forged", article.pk) is None
     other = ArticleFactory()
-    assert forms.form_age(forms.form_token(other.pk), article.pk) is None
+    for token in ("", "12:abc:forged", forms.form_token(other.pk)):
+        bound = form(article, token=token)
+        assert bound.is_valid()
+        assert bound.get_comment().form_age is None
 
 
 def test_post_faster_than_the_minimum_is_spam(article, settings):
@@ -90,7 +101,9 @@ def test_form_age_is_measured_from_the_signed_timestamp(article):
     with time_machine.travel(start, tick=False):
         token = forms.form_token(article.pk)
     with time_machine.travel(start + datetime.timedelta(seconds=42), tick=False):
-        assert forms.form_age(token, article.pk) == pytest.approx(42, abs=1)
+        bound = form(article, token=token)
+        assert bound.is_valid()
+        assert bound.get_comment().form_age == pytest.approx(42, abs=1)
 
 
 # Bans ------------------------------------------------------------------------------
@@ -333,10 +346,13 @@ def test_rate_limit_interval_passes(client, article, settings):
     settings.COMMENTS_RATE_LIMIT_INTERVAL = 30
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        token = aged_token(article)
-        assert post_comment(client, article, body="First", token=token).status_code == 200
+        assert (
+            post_comment(client, article, body="First", token=aged_token(article)).status_code
+            == 200
+        )
+        second_form = aged_token(article)
     with time_machine.travel(start + datetime.timedelta(seconds=31), tick=False):
-        assert post_comment(client, article, body="Second", token=token).status_code == 200
+        assert post_comment(client, article, body="Second", token=second_form).status_code == 200
 
 
 def test_hourly_cap_returns_429(client, article, settings):
@@ -418,3 +434,21 @@ def test_form_errors_do_not_use_up_the_rate_limit(client, article, settings):
     assert post_comment(client, article, email="broken").status_code == 400
     assert post_comment(client, article).status_code == 200
     assert post_comment(client, article, body="Again").status_code == 429
+
+
+def test_addresses_in_one_ipv6_64_are_one_poster(client, article, settings):
+    settings.COMMENTS_RATE_LIMIT_INTERVAL = 30
+    assert post_comment(client, article, ip="2001:db8:5:6::1", body="First").status_code == 200
+    response = post_comment(client, article, ip="2001:db8:5:6:a:b:c:d", body="Hopped address")
+    assert response.status_code == 429
+    assert post_comment(client, article, ip="2001:db8:5:7::1", body="Next /64").status_code == 200
+    first, second = Comment.objects.order_by("pk")
+    assert first.ip_hash != second.ip_hash
+
+
+def test_a_ban_by_address_covers_the_whole_ipv6_64(client, article, settings):
+    settings.COMMENTS_RATE_LIMIT_INTERVAL = 0
+    post_comment(client, article, ip="2001:db8:7:7::1", body="Before the ban")
+    BlockedCommenter.objects.create(ip_hash=Comment.objects.get().ip_hash, action="reject")
+    post_comment(client, article, ip="2001:db8:7:7::beef", body="After the ban")
+    assert Comment.objects.get(body="After the ban").status == "rejected"

@@ -144,3 +144,47 @@ def test_comments_on_a_closed_article_can_still_be_reported(client):
     assert reverse("comments:flag", args=[comment.pk]) in html
     assert f"?parent={comment.pk}" not in html
     assert report(client, comment).status_code == 200
+
+
+def test_an_approval_starts_the_report_count_afresh(client, moderator, settings):
+    """Reports made before a moderator's approval no longer count: after it, a single
+    new report cannot pull the comment off the page again."""
+    settings.COMMENTS_FLAG_THRESHOLD = 3
+    comment = CommentFactory()
+    for n in range(3):
+        assert report(client, comment, ip=f"192.0.2.{n + 1}").status_code == 200
+    comment.refresh_from_db()
+    assert comment.status == "pending"
+    comment.approve(by=moderator)
+    assert report(client, comment, ip="192.0.2.10").status_code == 200
+    comment.refresh_from_db()
+    assert comment.status == "approved"
+    assert report(client, comment, ip="192.0.2.11").status_code == 200
+    comment.refresh_from_db()
+    assert comment.status == "approved"
+    assert report(client, comment, ip="192.0.2.12").status_code == 200
+    comment.refresh_from_db()
+    assert comment.status == "pending"
+    assert "3 since it was last approved" in comment.events.latest("id").reason
+
+
+def test_addresses_in_one_ipv6_64_are_one_reporter(client):
+    comment = CommentFactory()
+    assert report(client, comment, ip="2001:db8:1:2::1").status_code == 200
+    assert report(client, comment, ip="2001:db8:1:2:ffff:ffff:ffff:fffe").status_code == 409
+    assert report(client, comment, ip="2001:db8:1:3::1").status_code == 200
+
+
+def test_an_ipv4_address_mapped_into_ipv6_is_the_same_reporter(client):
+    comment = CommentFactory()
+    assert report(client, comment, ip="203.0.113.5").status_code == 200
+    assert report(client, comment, ip="::ffff:203.0.113.5").status_code == 409
+    assert report(client, comment, ip="203.0.113.6").status_code == 200
+
+
+def test_addresses_in_one_ipv6_64_share_the_report_cap(client, settings):
+    settings.COMMENTS_RATE_LIMIT_HOURLY = 2
+    comments = CommentFactory.create_batch(3)
+    assert report(client, comments[0], ip="2001:db8:9:9::1").status_code == 200
+    assert report(client, comments[1], ip="2001:db8:9:9::2").status_code == 200
+    assert report(client, comments[2], ip="2001:db8:9:9::3").status_code == 429

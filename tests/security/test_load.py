@@ -88,11 +88,12 @@ def test_a_thousand_comment_posts_from_fifty_clients_store_exactly_the_accepted_
 
     def client(n):
         reader = Browser(stack["app"].url(), headers={"X-Forwarded-For": f"198.51.100.{n + 1}"})
-        action, fields = form_fields(
-            reader.get(f"/comments/form/{stack['article_id']}/").text, action="/comments/post/"
-        )
         accepted, refused = [], []
         for k in range(POSTS_PER_CLIENT):
+            # A form serves one post: each comment is written in a freshly fetched form.
+            action, fields = form_fields(
+                reader.get(f"/comments/form/{stack['article_id']}/").text, action="/comments/post/"
+            )
             body = f"load {run} client {n} post {k}: the bridge opened on time"
             answer = reader.post(
                 action,
