@@ -154,7 +154,7 @@ _SEVERITY = {PENDING: 1, REJECTED: 2, SPAM: 3}
 
 
 def rule_blocked_terms(comment):
-    found = matching_terms(f"{comment.name}\n{comment.body}", list(BlockedTerm.objects.all()))
+    found = matching_terms([comment.name, comment.body], list(BlockedTerm.objects.all()))
     if not found:
         return None
     worst = max(found, key=lambda term: _SEVERITY[ACTION_STATUS[term.action]])

@@ -1,5 +1,6 @@
 """Turn a reader's plain text into safe HTML, once, when the comment is saved."""
 
+import functools
 import hashlib
 import html
 import re
@@ -42,23 +43,48 @@ def render_comment(body):
 
 
 _MARKUP = re.compile(r"<!--.*?-->|</?[a-zA-Z][^>]*>", re.DOTALL)
+# Invisible characters: format characters (zero-width spaces and joiners, soft
+# hyphens, direction marks) and marks that draw nothing of their own (accents once
+# decomposed, variation selectors, the combining grapheme joiner).
+_INVISIBLE = {"Cf", "Mn", "Me"}
+# A word is letters and digits; anything else, the underscore included, separates.
+_WORD = re.compile(r"[^\W_]+")
+
+
+@functools.cache
+def _lookalikes():
+    """Each non-ASCII character that Unicode's confusables data says looks like one
+    ASCII letter or digit, mapped to it (Cyrillic U+0456 → i, Greek omicron → o)."""
+    from confusable_homoglyphs import confusables
+
+    table = {}
+    for char, homoglyphs in confusables.confusables_data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        for glyph in homoglyphs:
+            if len(glyph["c"]) == 1 and glyph["c"].isascii() and glyph["c"].isalnum():
+                table[ord(char)] = glyph["c"].lower()
+                break
+    return table
 
 
 def normalise(text):
     """The text as a matcher should see it: entities decoded, markup removed,
-    invisible format characters (zero-width spaces, soft hyphens, direction marks)
-    dropped, compatibility forms folded (full-width letters, ligatures), accents
-    removed and case folded."""
+    invisible characters dropped, compatibility forms folded (full-width letters,
+    ligatures), accents removed, case folded, and letters of other scripts that look
+    like Latin ones replaced by them (a skeleton, as Unicode's UTS #39 describes)."""
     text = html.unescape(text or "")
     text = _MARKUP.sub("", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if not text.isascii():
+        text = text.translate(_lookalikes())
+    return text
 
 
 def words(text):
-    return re.findall(r"\w+", normalise(text))
+    return _WORD.findall(normalise(text))
 
 
 def fingerprint(text):
