@@ -7,12 +7,16 @@ without JavaScript too.
 
 import contextlib
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles.models import Article
+from newsroom.request_limits import limit_request_body
 
 from . import moderation, ratelimit
 from .addresses import address_hash, reporter_hash
@@ -71,6 +75,40 @@ def _form_response(request, article, form, *, message="", status=200):
     )
 
 
+# A form post of the longest comment, each character percent-encoded from four
+# UTF-8 bytes, and room for the other fields; a report needs far less.
+def max_post_bytes():
+    return settings.COMMENTS_MAX_LENGTH * 12 + 8192
+
+
+def max_report_bytes():
+    return 8192
+
+
+def _too_large(request, message):
+    # Answered by middleware, before sessions and authentication: no request context.
+    html = render_to_string("comments/message.html", {"message": message})
+    return HttpResponse(html, status=413)
+
+
+def _post_too_large(request, limit):
+    """A post over the size limit is refused unread, and counts against the address
+    as a post would: a flood of them is no cheaper than a flood of comments."""
+    with contextlib.suppress(ratelimit.RateLimited):
+        ratelimit.take_slot(address_hash(request))
+    return _too_large(
+        request,
+        f"This comment is far too long to post (the most is {settings.COMMENTS_MAX_LENGTH} "
+        "characters). Please shorten it.",
+    )
+
+
+def _report_too_large(request, limit):
+    with contextlib.suppress(ratelimit.RateLimited):
+        ratelimit.take_report_slot(address_hash(request))
+    return _too_large(request, "This report is too long to send. Please shorten it.")
+
+
 @never_cache
 @require_GET
 def comment_form(request, article_id):
@@ -84,6 +122,7 @@ def comment_form(request, article_id):
     return _form_response(request, article, form)
 
 
+@limit_request_body(max_post_bytes, refused=_post_too_large)
 @never_cache
 @require_POST
 def post_comment(request, article_id):
@@ -138,6 +177,7 @@ def _reportable(comment_id):
     )
 
 
+@limit_request_body(max_report_bytes, refused=_report_too_large)
 @never_cache
 @require_http_methods(["GET", "POST"])
 def flag_comment(request, comment_id):

@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "newsroom.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Bodies over a view's declared size get 413 before anything below reads them.
+    "newsroom.request_limits.RequestBodyLimitMiddleware",
     "newsroom.middleware.HostileInputMiddleware",
     # Page-cache hits for readers without a session, before sessions and auth run.
     "newsroom.caching.PageCacheMiddleware",
