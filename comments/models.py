@@ -8,12 +8,14 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from .rendering import fingerprint, render_comment
+from .rendering import fingerprint, render_comment, thread_html
 from .signals import comment_moderated
 
 logger = logging.getLogger(__name__)
 
 STATUS_VALUES = ["pending", "approved", "rejected", "spam"]
+# The fields a comment's finished thread markup shows (`Comment.html`).
+SHOWN_IN_THREAD = {"name", "body", "created_at", "article", "article_id"}
 
 
 def keyed_hash(purpose, value):
@@ -39,13 +41,16 @@ class CommentQuerySet(models.QuerySet):
         """The queue: comments waiting for a moderator, oldest first."""
         return self.filter(status=Comment.Status.PENDING).order_by("created_at", "id")
 
-    def thread_page(self, article, page_number, per_page=None):
+    def thread_page(self, article, page_number, per_page=None, *, closed=False):
         """One page of an article's approved thread in three queries, however many
         comments there are: the counts, the top-level comments, and their replies.
+        Each comment comes as the finished markup stored when it was saved (the
+        closed form, without Reply links, when comments have closed).
 
-        Returns a dict for the template: `total`, `comments` (top-level, each with
-        `thread_replies`), `page`, `pages`."""
+        Returns a dict for the template: `total`, `comments` (top-level, each a dict
+        of its `html` and its `replies`' markup), `page`, `pages`, `page_range`."""
         per_page = per_page or settings.COMMENTS_PER_PAGE
+        markup = "html_closed" if closed else "html"
         approved = self.filter(article=article, status=Comment.Status.APPROVED)
         counts = approved.aggregate(
             total=Count("id"), top=Count("id", filter=Q(parent__isnull=True))
@@ -53,23 +58,22 @@ class CommentQuerySet(models.QuerySet):
         pages = max(1, -(-counts["top"] // per_page))
         page = min(max(1, page_number), pages)
         start = (page - 1) * per_page
-        fields = ["id", "parent_id", "name", "body_html", "created_at"]
-        top = list(
-            approved.filter(parent__isnull=True)
-            .order_by("created_at", "id")
-            .only(*fields)[start : start + per_page]
-        )
-        by_id = {comment.pk: comment for comment in top}
-        for comment in top:
-            comment.thread_replies = []
-        if by_id:
-            for reply in (
-                approved.filter(parent_id__in=by_id).order_by("created_at", "id").only(*fields)
-            ):
-                by_id[reply.parent_id].thread_replies.append(reply)
+        top = approved.filter(parent__isnull=True).order_by("created_at", "id")
+        threads = {
+            pk: {"html": html, "replies": []}
+            for pk, html in top.values_list("id", markup)[start : start + per_page]
+        }
+        if threads:
+            replies = (
+                approved.filter(parent_id__in=threads)
+                .order_by("created_at", "id")
+                .values_list("parent_id", markup)
+            )
+            for parent_id, html in replies:
+                threads[parent_id]["replies"].append(html)
         return {
             "total": counts["total"],
-            "comments": top,
+            "comments": list(threads.values()),
             "page": page,
             "pages": pages,
             "page_range": range(1, pages + 1),
@@ -101,6 +105,16 @@ class Comment(models.Model):
     email = models.EmailField(blank=True, help_text="Never shown to readers.")
     body = models.TextField(help_text="As the reader typed it.")
     body_html = models.TextField(editable=False, help_text="Rendered once, when saved.")
+    html = models.TextField(
+        editable=False,
+        blank=True,
+        help_text="The whole comment as the thread shows it, made when saved.",
+    )
+    html_closed = models.TextField(
+        editable=False,
+        blank=True,
+        help_text="The same once comments on the article have closed (no Reply link).",
+    )
     body_fingerprint = models.CharField(
         max_length=64,
         editable=False,
@@ -171,9 +185,21 @@ class Comment(models.Model):
         self.body_html = render_comment(self.body)
         self.body_fingerprint = fingerprint(self.body)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html", "body_fingerprint"}
+        if update_fields is not None:
+            derived = set()
+            if "body" in update_fields:
+                derived |= {"body_html", "body_fingerprint"}
+            if SHOWN_IN_THREAD.intersection(update_fields):
+                derived |= {"html", "html_closed"}
+            kwargs["update_fields"] = {*update_fields, *derived}
+        # The finished markup names the comment's id, which a new row gets on insert.
+        adding = self.pk is None
+        if not adding:
+            self.render_html()
         super().save(*args, **kwargs)
+        if adding:
+            self.render_html()
+            Comment.objects.filter(pk=self.pk).update(html=self.html, html_closed=self.html_closed)
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"
@@ -181,6 +207,11 @@ class Comment(models.Model):
     @property
     def display_name(self):
         return self.name or "Anonymous"
+
+    def render_html(self):
+        """Make the comment's finished markup for the thread, open and closed."""
+        self.html = thread_html(self, reply=True)
+        self.html_closed = thread_html(self, reply=False)
 
     @property
     def reasons(self):

@@ -6,6 +6,7 @@ import html
 import re
 import unicodedata
 
+from django.template.loader import get_template
 from django.utils.html import escape
 
 # Only http(s) links become anchors; the URL is matched on the raw text and escaped
@@ -39,6 +40,15 @@ def render_comment(body):
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     return "\n".join(
         "<p>" + "<br>".join(_linkify(line) for line in p.split("\n")) + "</p>" for p in paragraphs
+    )
+
+
+def thread_html(comment, *, reply):
+    """The comment's whole markup in the thread (its author, time, body and links),
+    made once when it is saved; `reply` is False for the form used once comments
+    have closed. Everything a reader typed in it is escaped by the template."""
+    return get_template("comments/includes/comment.html").render(
+        {"comment": comment, "reply": reply}
     )
 
 

@@ -15,12 +15,8 @@ def page_number(request, name="comments"):
 @register.inclusion_tag("comments/thread.html", takes_context=True)
 def comment_section(context, article):
     """The approved thread of one article, a page at a time, in a constant number
-    of queries (see `CommentQuerySet.thread_page`)."""
+    of queries, joining each comment's stored markup (see `CommentQuerySet.thread_page`)."""
     request = context.get("request")
-    data = Comment.objects.thread_page(article, page_number(request))
-    return {
-        "article": article,
-        "request": request,
-        "closed": article.comments_closed_reason,
-        **data,
-    }
+    closed = article.comments_closed_reason
+    data = Comment.objects.thread_page(article, page_number(request), closed=bool(closed))
+    return {"article": article, "request": request, "closed": closed, **data}

@@ -64,3 +64,15 @@ def test_erasure_removes_name_and_email_everywhere():
 def test_erasure_refuses_something_that_is_not_an_address():
     with pytest.raises(CommandError):
         call_command("purge_comment_data", "--email", "not an address")
+
+
+def test_erasure_reaches_the_thread_markup(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    comment = CommentFactory(name="Jo Bloggs", email="jo@example.org", body="Still here")
+    assert "Jo Bloggs" in comment.html and "Jo Bloggs" in comment.html_closed
+    call_command("purge_comment_data", "--email", "jo@example.org")
+    comment.refresh_from_db()
+    assert "Jo Bloggs" not in comment.html + comment.html_closed
+    assert "Anonymous" in comment.html
+    page = client.get(comment.article.get_absolute_url()).content.decode()
+    assert "Still here" in page and "Jo Bloggs" not in page

@@ -80,3 +80,39 @@ def test_only_approved_comments_are_shown(client, settings):
     assert "An approved comment" in html
     for status in ("pending", "rejected", "spam"):
         assert f"A {status} comment" not in html
+
+
+def test_the_thread_joins_markup_made_when_each_comment_was_saved(client, settings):
+    """Reading the page renders no comment: each one's finished markup was made when
+    it was saved, and the thread only joins them."""
+    settings.PAGE_CACHE_SECONDS = 0
+    article = ArticleFactory()
+    add_thread(article, 5, 2)
+    response = client.get(article.get_absolute_url())
+    used = [template.name for template in response.templates]
+    assert "comments/thread.html" in used
+    assert "comments/includes/comment.html" not in used
+    stored = CommentFactory(article=article, name="Kept Name", body="Stored words")
+    _, html = count_queries(client, article.get_absolute_url(), settings)
+    assert stored.html in html
+
+
+def test_markup_is_remade_when_what_it_shows_changes():
+    comment = CommentFactory(name="Before", body="Old words")
+    comment.name, comment.body = "After", "New words"
+    comment.save(update_fields=["name", "body"])
+    comment.refresh_from_db()
+    assert "After" in comment.html and "New words" in comment.html
+    assert "Before" not in comment.html and "Old words" not in comment.html_closed
+    assert f"?parent={comment.pk}" in comment.html
+    assert f"?parent={comment.pk}" not in comment.html_closed
+    assert f'id="comment-{comment.pk}"' in comment.html_closed
+
+
+def test_a_closed_thread_uses_the_markup_without_reply_links(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    article = ArticleFactory(comments_enabled=False)
+    comment = CommentFactory(article=article, body="Closed thread words")
+    _, html = count_queries(client, article.get_absolute_url(), settings)
+    assert comment.html_closed in html
+    assert f"?parent={comment.pk}" not in html

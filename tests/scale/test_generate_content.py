@@ -79,6 +79,9 @@ def test_derived_data_is_what_save_would_make(generated):
     assert linked.exists()
     for comment in list(linked[:5]) + list(Comment.objects.all()[:20]):
         assert comment.body_html == render_comment(comment.body)
+        html, html_closed = comment.html, comment.html_closed
+        comment.render_html()
+        assert (html, html_closed) == (comment.html, comment.html_closed)
         if hasattr(rendering, "fingerprint"):
             assert comment.body_fingerprint == rendering.fingerprint(comment.body)
 
@@ -109,7 +112,7 @@ def test_rows_are_inserted_in_bulk_not_one_query_per_row(generated):
     ]
     # 200 articles, about 300 bylines and 600 tag links and 2,000 comments: one save()
     # per row would be thousands of INSERTs.
-    assert len(inserts) < 60
+    assert len(inserts) < 80  # SQLite batches by its variable limit: more columns, more batches
 
 
 @pytest.mark.postgres

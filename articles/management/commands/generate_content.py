@@ -28,7 +28,8 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.html import escape
 from django.utils.text import slugify
 from PIL import Image as PILImage
 from PIL import ImageDraw
@@ -38,7 +39,7 @@ from articles.demo_content import COMMENT_SNIPPETS, PARAGRAPH_PATTERNS, SUBHEADI
 from articles.models import Article, Author, Byline, Image, Section, TaggedArticle
 from articles.richtext import sanitize_body, word_count
 from comments.models import Comment
-from comments.rendering import render_comment
+from comments.rendering import render_comment, thread_html
 
 try:  # derived when a comment is saved, where the comments app computes it
     from comments.rendering import fingerprint
@@ -113,6 +114,7 @@ ARTICLE_COLUMNS = [
 COMMENT_COLUMNS = [
     "id", "article_id", "parent_id", "name", "email", "body", "body_html", "status",
     "moderation_reason", "created_at", "ip_hash", "user_agent", "moderated_at",
+    "html", "html_closed",
 ]  # fmt: skip
 
 
@@ -474,6 +476,38 @@ class Command(BaseCommand):
             pool.append((text, render_comment(text), fingerprint(text) if fingerprint else None))
         return pool
 
+    def comment_markup(self):
+        """A function giving a comment's finished thread markup (`Comment.html` and
+        `html_closed`) from its values, as `Comment.save()` makes it: the real
+        template renders once with stand-in values, which each row then replaces
+        (rendering a million comments one by one would take most of an hour)."""
+        when = datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=datetime.UTC)
+        stand_in = Comment(
+            pk=918273645, article_id=827364519, name="Zqxname", created_at=when,
+            body_html="Zqxbody",
+        )  # fmt: skip
+        shapes = [thread_html(stand_in, reply=reply) for reply in (True, False)]
+        formats = ("c", "j M Y, H:i")  # as comments/includes/comment.html shows the time
+        stamps = [dateformat.format(timezone.localtime(when), f) for f in formats]
+
+        def markup(pk, article, name, created, body_html):
+            local = timezone.localtime(created)
+            values = [
+                *zip(stamps, (dateformat.format(local, f) for f in formats), strict=True),
+                ("918273645", str(pk)),
+                ("827364519", str(article)),
+                ("Zqxname", escape(name or "Anonymous")),
+                ("Zqxbody", body_html),
+            ]
+            results = []
+            for shape in shapes:
+                for old, new in values:
+                    shape = shape.replace(old, new)
+                results.append(shape)
+            return results
+
+        return markup
+
     def make_comments(self, options, live):
         rng = self.rng
         total = options["comments"]
@@ -487,6 +521,7 @@ class Command(BaseCommand):
             fifty_articles.pop()
         rest_articles = live[1 + len(fifty_articles) :]
         pool = self.comment_pool()
+        markup = self.comment_markup()
         ip_hashes = [hashlib.sha256(f"reader-{n}".encode()).hexdigest() for n in range(5000)]
         names = [f"{first} {last[0]}." for first in FIRST_NAMES for last in LAST_NAMES]
         next_id = self.next_id(Comment)
@@ -521,6 +556,7 @@ class Command(BaseCommand):
                 ip_hashes[pk % len(ip_hashes)],
                 USER_AGENTS[pk % len(USER_AGENTS)],
                 moderated,
+                *markup(pk, article, name, created, html),
                 *((digest,) if fingerprint else ()),
             )
 
