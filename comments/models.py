@@ -41,6 +41,40 @@ class CommentQuerySet(models.QuerySet):
         """The queue: comments waiting for a moderator, oldest first."""
         return self.filter(status=Comment.Status.PENDING).order_by("created_at", "id")
 
+    def by_same_authors(self):
+        """Every comment whose author wrote one of these: the same e-mail address or
+        the same address hash."""
+        emails = {email.lower() for email in self.exclude(email="").values_list("email", flat=True)}
+        hashes = set(self.exclude(ip_hash="").values_list("ip_hash", flat=True))
+        if not emails and not hashes:
+            return self.none()
+        return Comment.objects.filter(Q(email__in=emails) | Q(ip_hash__in=hashes))
+
+    def ban_authors(self, *, by, action="reject", note="", reject_pending=False):
+        """Ban the authors of these comments by e-mail address and address hash (what
+        is already banned stays as it is) and, if asked, reject what they have waiting
+        in the queue. Returns (bans made, comments rejected)."""
+        made = 0
+        who = by.get_username() if by is not None else "a moderator"
+        for pk, email, ip_hash in self.order_by("pk").values_list("pk", "email", "ip_hash"):
+            targets = {"email": email.strip().lower(), "ip_hash": ip_hash}
+            for field, value in targets.items():
+                if value and not BlockedCommenter.objects.filter(**{field: value}).exists():
+                    BlockedCommenter.objects.create(
+                        **{field: value},
+                        action=action,
+                        note=note or f"Banned from comment #{pk} by {who}",
+                        created_by=by,
+                    )
+                    made += 1
+        rejected = 0
+        if reject_pending:
+            for comment in self.by_same_authors().in_moderation():
+                with contextlib.suppress(ModerationConflict):
+                    comment.reject(by=by, reason="Banned commenter: rejected with the ban.")
+                    rejected += 1
+        return made, rejected
+
     def thread_page(self, article, page_number, per_page=None, *, closed=False):
         """One page of an article's approved thread in three queries, however many
         comments there are: the counts, the top-level comments, and their replies.
@@ -179,7 +213,7 @@ class Comment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} on {self.article_id}: {self.body[:40]}"
+        return f"{self.display_name} on “{self.article.headline[:60]}”: {self.body[:40]}"
 
     def save(self, *args, **kwargs):
         self.body_html = render_comment(self.body)

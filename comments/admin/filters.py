@@ -84,26 +84,30 @@ class SectionFilter(admin.SimpleListFilter):
 
 
 class ArticleFilter(admin.SimpleListFilter):
-    """The articles with the most waiting comments; any article id works in the URL
-    (the headline in each queue row links to it)."""
+    """The live articles with the most waiting comments; any live article's id works
+    in the URL (the headline in each queue row links to it). Only live articles are
+    named: a moderator never reads the headline of a draft, a scheduled or a
+    withdrawn story here, whatever id they try."""
 
     title = "article"
     parameter_name = "article"
 
     def lookups(self, request, model_admin):
+        live = Article.objects.live()
         busiest = (
             Comment.objects.in_moderation()
+            .filter(article__in=live)
             .order_by()
             .values("article")
             .annotate(n=Count("id"))
             .order_by("-n")
             .values_list("article", flat=True)[:15]
         )
-        headlines = dict(Article.objects.filter(pk__in=list(busiest)).values_list("pk", "headline"))
+        headlines = dict(live.filter(pk__in=list(busiest)).values_list("pk", "headline"))
         lookups = [(str(pk), headlines[pk][:60]) for pk in busiest if pk in headlines]
         value = self.value()
         if value and value.isdigit() and value not in dict(lookups):
-            headline = Article.objects.filter(pk=value).values_list("headline", flat=True).first()
+            headline = live.filter(pk=value).values_list("headline", flat=True).first()
             if headline:
                 lookups.append((value, headline[:60]))
         return lookups

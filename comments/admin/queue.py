@@ -22,7 +22,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from newsroom.admin import ReadOnlyAdminMixin
 
-from ..models import BlockedCommenter, Comment, CommentFlag, ModerationConflict, ModerationEvent
+from ..models import Comment, CommentFlag, ModerationConflict, ModerationEvent
+from .bans import ban_confirmation
 from .filters import ArticleFilter, ReasonFilter, ReportedFilter, SectionFilter, StatusFilter
 from .health import queue_health
 
@@ -148,6 +149,11 @@ class CommentAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.moderate_view),
                 name="{}_{}_moderate".format(*info),
             ),
+            path(
+                "<int:object_id>/ban/",
+                self.admin_site.admin_view(self.ban_view),
+                name="{}_{}_ban".format(*info),
+            ),
             *urls,
         ]
 
@@ -190,8 +196,24 @@ class CommentAdmin(admin.ModelAdmin):
                 messages.success(request, f"Comment #{comment.pk} {done}.")
         return HttpResponseRedirect(self._next_url(request))
 
+    def ban_view(self, request, object_id):
+        """A row's Ban button: the confirmation (GET), then the ban (POST)."""
+        if not self.has_moderate_permission(request):
+            raise PermissionDenied
+        comment = get_object_or_404(Comment, pk=object_id)
+        next_url = self._next_url(request)
+        response = ban_confirmation(
+            self,
+            request,
+            Comment.objects.filter(pk=comment.pk),
+            form_action=reverse("admin:comments_comment_ban", args=[comment.pk]),
+            hidden=[("next", next_url)],
+            next_url=next_url,
+        )
+        return response or HttpResponseRedirect(next_url)
+
     def _next_url(self, request):
-        target = request.POST.get("next", "")
+        target = request.POST.get("next", "") or request.GET.get("next", "")
         if target and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
@@ -256,24 +278,20 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(
         permissions=["moderate"],
-        description="Ban the authors (e-mail and address hash): reject their future comments",
+        description="Ban the authors of selected comments…",
     )
     def ban_commenter(self, request, queryset):
-        made = 0
-        for comment in queryset.select_related(None).only("id", "email", "ip_hash"):
-            note = f"Banned from comment #{comment.pk} by {request.user.get_username()}"
-            email = comment.email.strip().lower()
-            targets = []
-            if email and not BlockedCommenter.objects.filter(email=email).exists():
-                targets.append({"email": email})
-            if (
-                comment.ip_hash
-                and not BlockedCommenter.objects.filter(ip_hash=comment.ip_hash).exists()
-            ):
-                targets.append({"ip_hash": comment.ip_hash})
-            for target in targets:
-                BlockedCommenter.objects.create(
-                    **target, action="reject", note=note, created_by=request.user
-                )
-                made += 1
-        messages.success(request, f"{made} new ban{'s' if made != 1 else ''} recorded.")
+        """The confirmation for the selected rows; confirming posts the action again."""
+        hidden = [
+            ("action", "ban_commenter"),
+            ("select_across", request.POST.get("select_across", "0")),
+            *((ACTION_CHECKBOX_NAME, pk) for pk in request.POST.getlist(ACTION_CHECKBOX_NAME)),
+        ]
+        return ban_confirmation(
+            self,
+            request,
+            queryset,
+            form_action=request.get_full_path(),
+            hidden=hidden,
+            next_url=request.get_full_path(),
+        )

@@ -10,7 +10,7 @@ from ..models import BlockedCommenter, BlockedTerm, CommentFlag, ModerationEvent
 @admin.register(CommentFlag)
 class CommentFlagAdmin(admin.ModelAdmin):
     list_display = ["comment", "reason", "created_at"]
-    list_select_related = ["comment"]
+    list_select_related = ["comment__article"]
     readonly_fields = ["comment", "reason", "reporter", "reporter_hash", "created_at"]
 
     def has_add_permission(self, request):
@@ -21,7 +21,7 @@ class CommentFlagAdmin(admin.ModelAdmin):
 class ModerationEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["comment", "actor", "from_status", "to_status", "reason", "created_at"]
     list_filter = ["to_status"]
-    list_select_related = ["comment", "actor"]
+    list_select_related = ["comment__article", "actor"]
     date_hierarchy = "created_at"
     show_full_result_count = False
 

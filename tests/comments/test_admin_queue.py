@@ -142,12 +142,87 @@ def test_bulk_action_leaves_alone_what_someone_else_changed(moderator, editor):
     assert comments[1].status == "approved"
 
 
-def test_ban_action_blocks_email_and_address(moderator):
-    comment = pending(email="Troll@Example.org", ip_hash="f" * 64)
+def test_ban_action_asks_first_then_blocks_email_and_address(moderator):
+    comment = pending(email="Troll@Example.org", ip_hash="f" * 64, body="First troll post")
+    also_waiting = pending(email="troll@example.org", ip_hash="", body="Second troll post")
+    someone_else = pending(email="kind@example.org", ip_hash="e" * 64)
     client = login(moderator)
-    client.post(QUEUE, {"action": "ban_commenter", ACTION_CHECKBOX_NAME: [comment.pk], "index": 0})
+    selected = {"action": "ban_commenter", ACTION_CHECKBOX_NAME: [comment.pk], "index": 0}
+    page = client.post(QUEUE, selected)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Ban this commenter?" in html
+    assert "troll@example.org" in html and "Second troll post" in html
+    assert not BlockedCommenter.objects.exists()
+
+    confirm = {"confirm": "yes", "ban_action": "reject", "reject_pending": "on"}
+    response = client.post(QUEUE, {**selected, **confirm})
+    assert response.status_code == 302
     assert BlockedCommenter.objects.filter(email="troll@example.org", action="reject").exists()
     assert BlockedCommenter.objects.filter(ip_hash="f" * 64).exists()
+    for waiting in (comment, also_waiting):
+        waiting.refresh_from_db()
+        assert waiting.status == "rejected"
+        assert waiting.events.get(to_status="rejected").actor == moderator
+    someone_else.refresh_from_db()
+    assert someone_else.status == "pending"
+
+
+def test_ban_from_the_row_with_a_confirmation(moderator):
+    comment = pending(email="loud@example.org", ip_hash="d" * 64)
+    other = pending(email="loud@example.org", body="Another loud one")
+    client = login(moderator)
+    url = reverse("admin:comments_comment_ban", args=[comment.pk])
+    assert url in client.get(QUEUE).content.decode()  # the row's Ban button
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Also reject their comments waiting in the queue" in page.content.decode()
+    assert not BlockedCommenter.objects.exists()
+    response = client.post(url, {"confirm": "yes", "ban_action": "spam", "note": "Shouting"})
+    assert response.status_code == 302 and response["Location"] == QUEUE
+    bans = BlockedCommenter.objects.all()
+    assert {(ban.email, ban.ip_hash, ban.action, ban.note) for ban in bans} == {
+        ("loud@example.org", "", "spam", "Shouting"),
+        ("", "d" * 64, "spam", "Shouting"),
+    }
+    other.refresh_from_db()
+    assert other.status == "pending"  # the box to reject them was left unticked
+
+
+def test_only_moderators_can_ban(reporter):
+    comment = pending(email="x@example.org")
+    url = reverse("admin:comments_comment_ban", args=[comment.pk])
+    client = login(reporter)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"confirm": "yes", "ban_action": "reject"}).status_code == 403
+    assert not BlockedCommenter.objects.exists()
+
+
+def test_queue_rows_are_labelled_by_the_articles_headline(moderator):
+    comment = pending(article=ArticleFactory(headline="Tram line extended"), name="Ada")
+    html = login(moderator).get(QUEUE).content.decode()
+    assert f"{comment.display_name} on “Tram line extended”" in html
+    assert f"on {comment.article_id}:" not in html
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ArticleFactory(draft=True, headline="Secret merger plans"),
+        lambda: ArticleFactory(scheduled=True, headline="Secret merger plans"),
+        lambda: ArticleFactory(withdrawn=True, headline="Secret merger plans"),
+    ],
+    ids=["draft", "scheduled", "withdrawn"],
+)
+def test_article_filter_never_names_an_article_that_is_not_live(moderator, make):
+    hidden = make()
+    live = ArticleFactory(headline="Bridge reopens")
+    pending(article=live)
+    client = login(moderator)
+    html = client.get(f"{QUEUE}?article={hidden.pk}").content.decode()
+    assert "Secret merger plans" not in html
+    html = client.get(f"{QUEUE}?article={live.pk}").content.decode()
+    assert "Bridge reopens" in html
 
 
 # Permissions ---------------------------------------------------------------------------
@@ -336,3 +411,21 @@ def test_queue_query_count_does_not_grow_with_the_page(moderator, django_assert_
     with CaptureQueriesContext(connection) as many:
         client.get(QUEUE)
     assert len(many) <= len(few) + 2
+
+
+def test_the_demo_queue_holds_comments_from_several_commenters():
+    """seed_demo's comments (its add_comments step, on a few articles)."""
+    import random
+
+    from articles.management.commands.seed_demo import Command
+
+    rng = random.Random(7)
+    for _ in range(8):
+        article = ArticleFactory()
+        Command().add_comments(article, rng, article.published_at)
+    waiting = Comment.objects.in_moderation()
+    assert waiting.count() == 8
+    assert waiting.values("email").distinct().count() >= 4
+    assert waiting.values("ip_hash").distinct().count() >= 4
+    one = waiting.filter(pk=waiting.first().pk)
+    assert one.by_same_authors().in_moderation().count() < waiting.count()

@@ -24,7 +24,7 @@ from articles.demo_content import (
     SUBHEADINGS,
 )
 from articles.models import Article, Author, Byline, Correction, Image, Section
-from comments.models import Comment
+from comments.models import Comment, keyed_hash
 
 DEMO_USERS = [
     # username, password, group, is_superuser
@@ -292,11 +292,15 @@ class Command(BaseCommand):
             body = rng.choice(COMMENT_SNIPPETS)
             if status == "spam":
                 body = "Cheap watches!!! Visit https://spam.example/buy now for 90% off"
+            # Each commenter is one person with one address, so the queue shows
+            # several people, and banning one touches only their comments.
+            name = rng.choice(COMMENTER_NAMES)
             comment = Comment.objects.create(
                 article=article,
                 parent=parent if position == 1 else None,
-                name=rng.choice(COMMENTER_NAMES),
-                email=f"reader{position}@example.org",
+                name=name,
+                email=f"{slugify(name)}@example.org",
+                ip_hash=keyed_hash("ip", f"192.0.2.{COMMENTER_NAMES.index(name) + 1}"),
                 body=body,
                 status=status,
                 moderation_reason="Demo content",
