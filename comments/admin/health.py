@@ -11,7 +11,7 @@ from ..models import Comment
 
 CHART_COLOURS = {
     "approved": "#2e7d32",
-    "pending": "#c77700",
+    "pending": "#a35f00",
     "rejected": "#6b6b6b",
     "spam": "#b71c1c",
 }

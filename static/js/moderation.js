@@ -1,32 +1,36 @@
 /* Keyboard shortcuts for the moderation queue (the Comment change list).
-   j/k move between comments, a/r/s press the current row's Approve, Reject or
-   Spam button (an ordinary POST, the same as clicking it), x ticks the row for a
-   bulk action, o opens the comment. */
+
+   Every shortcut acts on the row that has keyboard focus, never on a row that
+   only looks highlighted: j/k move focus to the next/previous comment; a/r/s press
+   that row's Approve, Reject or Spam button (an ordinary POST, the same as
+   clicking it); b opens its Ban confirmation; x ticks it for a bulk action; o
+   opens the comment. The shortcuts can be turned off (WCAG 2.1.4), and the choice
+   is remembered in this browser.
+
+   A decision reloads the queue. Focus then goes to the row where the decided
+   comment was (the next one waiting), and the confirmation is announced through a
+   live region. */
 (function () {
   "use strict";
 
-  var STORE = "newsroom-queue-row";
+  var AFTER_DECISION = "newsroom-queue-after-decision";
+  var KEYS_OFF = "newsroom-queue-keys-off";
+  var BUTTON_KEYS = { a: "approve", r: "reject", s: "spam" };
 
   function rows() {
     return Array.prototype.slice.call(document.querySelectorAll("#result_list tbody tr"));
   }
 
-  function current() {
-    return document.querySelector("#result_list tbody tr.queue-current");
+  function focusedRow() {
+    var active = document.activeElement;
+    return active && active.closest ? active.closest("#result_list tbody tr") : null;
   }
 
-  function select(row) {
-    var old = current();
-    if (old) {
-      old.classList.remove("queue-current");
-      old.removeAttribute("aria-current");
+  function focusRow(row) {
+    if (row) {
+      row.focus();
+      row.scrollIntoView({ block: "nearest" });
     }
-    if (!row) {
-      return;
-    }
-    row.classList.add("queue-current");
-    row.setAttribute("aria-current", "true");
-    row.scrollIntoView({ block: "nearest" });
   }
 
   function move(step) {
@@ -34,76 +38,145 @@
     if (!all.length) {
       return;
     }
-    var index = all.indexOf(current());
+    var index = all.indexOf(focusedRow());
     index = index < 0 ? 0 : Math.min(Math.max(index + step, 0), all.length - 1);
-    select(all[index]);
+    focusRow(all[index]);
   }
 
-  function press(key) {
-    var row = current();
-    var button = row && row.querySelector("button[data-key=" + key + "]");
-    if (button) {
-      try {
-        window.sessionStorage.setItem(STORE, String(rows().indexOf(row)));
-      } catch (error) {
-        /* Storage may be off; the queue still works. */
+  function remember(row) {
+    try {
+      window.sessionStorage.setItem(AFTER_DECISION, String(rows().indexOf(row)));
+    } catch (error) {
+      /* Storage may be off; the queue still works, focus just starts at the top. */
+    }
+  }
+
+  function storage(get, key, value) {
+    try {
+      if (get) {
+        return window.localStorage.getItem(key);
       }
-      button.click();
+      if (value === null) {
+        window.localStorage.removeItem(key);
+      } else {
+        window.localStorage.setItem(key, value);
+      }
+    } catch (error) {
+      /* Storage may be off: the shortcuts stay on for this page. */
+    }
+    return null;
+  }
+
+  function keysOn() {
+    var toggle = document.getElementById("queue-keys-toggle");
+    return !!toggle && toggle.checked;
+  }
+
+  function typingIn(target) {
+    if (!target.closest) {
+      return false;
+    }
+    if (target.closest("textarea, select, [contenteditable]")) {
+      return true;
+    }
+    var input = target.closest("input");
+    return !!input && ["checkbox", "radio", "button", "submit"].indexOf(input.type) < 0;
+  }
+
+  function onKey(event) {
+    if (!keysOn() || event.ctrlKey || event.metaKey || event.altKey || typingIn(event.target)) {
+      return;
+    }
+    var key = event.key;
+    if (key === "j") {
+      move(1);
+    } else if (key === "k") {
+      move(-1);
+    } else {
+      var row = focusedRow();
+      if (!row) {
+        return;
+      }
+      var target = null;
+      if (BUTTON_KEYS[key]) {
+        target = row.querySelector("button[value=" + BUTTON_KEYS[key] + "]");
+      } else if (key === "b") {
+        target = row.querySelector("a.queue-ban");
+      } else if (key === "x") {
+        target = row.querySelector("input.action-select");
+      } else if (key === "o") {
+        target = row.querySelector("a.queue-id");
+      }
+      if (!target) {
+        return;
+      }
+      target.click();
+    }
+    event.preventDefault();
+  }
+
+  function announce(region) {
+    var messages = document.querySelectorAll(".messagelist li");
+    var text = Array.prototype.map.call(messages, function (item) {
+      return item.textContent.trim();
+    }).join(" ");
+    if (region && text) {
+      // Filled a moment after load, so that screen readers notice the change.
+      window.setTimeout(function () {
+        region.textContent = text;
+      }, 300);
+    }
+  }
+
+  function afterDecision() {
+    var index = null;
+    try {
+      index = window.sessionStorage.getItem(AFTER_DECISION);
+      window.sessionStorage.removeItem(AFTER_DECISION);
+    } catch (error) {
+      index = null;
+    }
+    if (index === null) {
+      return;
+    }
+    announce(document.getElementById("queue-announcer"));
+    var all = rows();
+    if (all.length) {
+      focusRow(all[Math.min(parseInt(index, 10) || 0, all.length - 1)]);
+    } else {
+      var heading = document.querySelector("#content h1");
+      if (heading) {
+        heading.setAttribute("tabindex", "-1");
+        heading.focus();
+      }
     }
   }
 
   function ready() {
     var all = rows();
-    if (!all.length || !document.getElementById("queue-keys")) {
+    var toggle = document.getElementById("queue-keys-toggle");
+    if (!all.length && !toggle) {
       return;
     }
-    var start = 0;
-    try {
-      start = parseInt(window.sessionStorage.getItem(STORE) || "0", 10) || 0;
-      window.sessionStorage.removeItem(STORE);
-    } catch (error) {
-      start = 0;
-    }
-    select(all[Math.min(start, all.length - 1)]);
-
     all.forEach(function (row) {
-      row.addEventListener("click", function (event) {
-        if (!event.target.closest("a, button, input, summary")) {
-          select(row);
-        }
+      row.setAttribute("tabindex", "-1");
+    });
+    // Remember where a decision was taken, however it was taken (key, click, Enter).
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest(".queue-actions button");
+      var row = button && button.closest("#result_list tbody tr");
+      if (row) {
+        remember(row);
+      }
+    });
+    if (toggle) {
+      toggle.checked = storage(true, KEYS_OFF) !== "1";
+      toggle.addEventListener("change", function () {
+        storage(false, KEYS_OFF, toggle.checked ? null : "1");
       });
-    });
-
-    document.addEventListener("keydown", function (event) {
-      if (event.ctrlKey || event.metaKey || event.altKey) {
-        return;
-      }
-      var target = event.target;
-      if (target.closest && target.closest("input, textarea, select, [contenteditable]")) {
-        return;
-      }
-      var key = event.key;
-      if (key === "j") {
-        move(1);
-      } else if (key === "k") {
-        move(-1);
-      } else if (key === "a" || key === "r" || key === "s") {
-        press(key);
-      } else if (key === "x") {
-        var box = current() && current().querySelector("input.action-select");
-        if (box) {
-          box.click();
-        }
-      } else if (key === "o") {
-        var link = current() && current().querySelector("a.queue-id");
-        if (link) {
-          window.location.href = link.href;
-        }
-      } else {
-        return;
-      }
-      event.preventDefault();
-    });
+      document.addEventListener("keydown", onKey);
+    }
+    afterDecision();
   }
 
   if (document.readyState === "loading") {
