@@ -149,6 +149,7 @@ def derive(obj, line):
     elif isinstance(obj, Comment):
         obj.body_html = render_comment(obj.body)
         obj.body_fingerprint = fingerprint(obj.body)
+        obj.render_html()
     elif isinstance(obj, Image):
         renditions = {}
         for name, entry in (obj.renditions or {}).items():

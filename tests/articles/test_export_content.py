@@ -299,6 +299,7 @@ def test_a_tampered_export_is_sanitised_and_rendered_again_on_import(archive, wr
             record["word_count"] = 999
         if record["type"] == "comment" and record["wp_id"] == 9:
             record["body_html"] = '<p>Hi</p><script>alert("comment")</script>'
+            record["html"] = record["html_closed"] = '<script>alert("thread")</script>'
             record["body_fingerprint"] = "forged"
         if record["type"] == "image":
             for entry in record["renditions"].values():
@@ -318,6 +319,8 @@ def test_a_tampered_export_is_sanitised_and_rendered_again_on_import(archive, wr
     assert "<script" not in comment.body_html
     assert comment.body_html.startswith("<p>Good news.</p>")
     assert comment.body_fingerprint != "forged" and len(comment.body_fingerprint) == 64
+    assert "<script" not in comment.html + comment.html_closed
+    assert f'id="comment-{comment.pk}"' in comment.html
     image = Image.objects.get()
     assert all(
         entry["url"].startswith("/media/") and "evil" not in entry["url"]
