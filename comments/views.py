@@ -85,7 +85,7 @@ def max_report_bytes():
     return 8192
 
 
-def _too_large(request, message):
+def _too_large(message):
     # Answered by middleware, before sessions and authentication: no request context.
     html = render_to_string("comments/message.html", {"message": message})
     return HttpResponse(html, status=413)
@@ -97,7 +97,6 @@ def _post_too_large(request, limit):
     with contextlib.suppress(ratelimit.RateLimited):
         ratelimit.take_slot(address_hash(request))
     return _too_large(
-        request,
         f"This comment is far too long to post (the most is {settings.COMMENTS_MAX_LENGTH} "
         "characters). Please shorten it.",
     )
@@ -106,7 +105,7 @@ def _post_too_large(request, limit):
 def _report_too_large(request, limit):
     with contextlib.suppress(ratelimit.RateLimited):
         ratelimit.take_report_slot(address_hash(request))
-    return _too_large(request, "This report is too long to send. Please shorten it.")
+    return _too_large("This report is too long to send. Please shorten it.")
 
 
 @never_cache
