@@ -226,12 +226,14 @@ class Comment(models.Model):
             if SHOWN_IN_THREAD.intersection(update_fields):
                 derived |= {"html", "html_closed"}
             kwargs["update_fields"] = {*update_fields, *derived}
-        # The finished markup names the comment's id, which a new row gets on insert.
-        adding = self.pk is None
-        if not adding:
+        if self.pk is not None:
             self.render_html()
-        super().save(*args, **kwargs)
-        if adding:
+            super().save(*args, **kwargs)
+            return
+        # The finished markup names the comment's id, which a new row gets on insert;
+        # both in one transaction, so nobody reads the row without its markup.
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
             self.render_html()
             Comment.objects.filter(pk=self.pk).update(html=self.html, html_closed=self.html_closed)
 
