@@ -290,7 +290,25 @@ def comment_post_setup(server, targets, marker):
     fields = form_fields(client, server.url(targets["post_form"]))
     fields.update({"name": marker, "email": "bench@example.org", "website": ""})
     fields.pop("body", None)
+    fields.pop("token", None)  # a form serves one post: post.lua gives each its own
     return urllib.parse.urlencode(fields), cookie_header(jar)
+
+
+# Enough one-use form tokens for one wrk run of any length this bench makes.
+POST_TOKENS = 60_000
+TOKENS_SCRIPT = """
+from comments.forms import form_token
+with open({path!r}, "w") as out:
+    out.write("\\n".join(form_token({article}) for _ in range({count})))
+"""
+
+
+def fresh_form_tokens(server, article_id, path):
+    """A file of new form tokens, each good for one post, as the comment form would give
+    them (made by the app itself, so they are signed as the server expects)."""
+    script = TOKENS_SCRIPT.format(path=str(path), article=article_id, count=POST_TOKENS)
+    manage("shell", "-c", script, env=server.env)
+    return str(path)
 
 
 def get(url, headers=None):
@@ -334,14 +352,16 @@ def wrk(wrk_path, url, connections, seconds, script=STATS_LUA, headers=(), env=N
 
 
 def measure(args, wrk_path, server, name, path, headers=(), env=None, script=STATS_LUA, many=True):
+    """`env` may be a function, called afresh for each wrk run."""
     url = server.url(path)
     if script is STATS_LUA:
         for _ in range(3):  # warm: templates, connections, the page cache
             status, _ = get(url, dict(h.split(": ", 1) for h in headers))
             if status != 200:
                 raise RuntimeError(f"{name}: {url} answered {status}")
-    one = wrk(wrk_path, url, 1, args.seconds, script, headers, env)
-    many = wrk(wrk_path, url, 16, args.seconds, script, headers, env) if many else one
+    env_for_run = env if callable(env) else (lambda: env)
+    one = wrk(wrk_path, url, 1, args.seconds, script, headers, env_for_run())
+    many = wrk(wrk_path, url, 16, args.seconds, script, headers, env_for_run()) if many else one
     for stats in (one, many):
         if stats["errors_status"] and script is STATS_LUA:
             raise RuntimeError(f"{name}: {stats['errors_status']} non-2xx answers from {url}")
@@ -443,16 +463,27 @@ def measure_posting(args, wrk_path, server, url, targets, number):
     marker = f"Bench poster {os.getpid()}-{number}"
     body, cookie = comment_post_setup(server, targets, marker)
     before = comment_count(url, marker)
-    stats = measure(
-        args,
-        wrk_path,
-        server,
-        "post",
-        targets["post"],
-        headers=[f"Cookie: {cookie}"],
-        env={"BENCH_POST_BODY": body},
-        script=POST_LUA,
-    )
+    tokens = BENCH / f".post-tokens-{os.getpid()}"
+
+    def env():  # each wrk run posts with tokens no run has used
+        return {
+            "BENCH_POST_BODY": body,
+            "BENCH_POST_TOKENS": fresh_form_tokens(server, targets["hot_id"], tokens),
+        }
+
+    try:
+        stats = measure(
+            args,
+            wrk_path,
+            server,
+            "post",
+            targets["post"],
+            headers=[f"Cookie: {cookie}"],
+            env=env,
+            script=POST_LUA,
+        )
+    finally:
+        tokens.unlink(missing_ok=True)
     stored = comment_count(url, marker) - before
     stats["stored"] = stored
     stats["all_stored"] = 1.0 if stored >= stats["accepted"] else 0.0
