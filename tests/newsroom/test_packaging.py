@@ -1,5 +1,6 @@
 """What `make demo` and `make test` install, and the package metadata."""
 
+import os
 import shutil
 import subprocess
 import tomllib
@@ -11,9 +12,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_dry_run(*args):
-    """The commands make would run for a fresh clone (-B: every target out of date)."""
+    """The commands make would run for a fresh clone (-B: every target out of date).
+
+    Run as a make of its own: under `make test` the parent's MAKEFLAGS and
+    MAKELEVEL would make it print the directories it enters and leaves.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
     result = subprocess.run(
-        ["make", "-n", "-B", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+        ["make", "--no-print-directory", "-n", "-B", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
