@@ -1,0 +1,140 @@
+"""The article's own pages beside its form: history, compare, restore, preview links,
+tag suggestions and the body editor's endpoints."""
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_POST
+from taggit.models import Tag
+
+from .. import editor, preview, revisions, workflow
+from ..models import Article, Revision
+
+
+class ArticleViews:
+    """Mixed into ArticleAdmin."""
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("body/images/", wrap(editor.images), name="articles_article_body_images"),
+            path("body/upload/", wrap(editor.upload), name="articles_article_body_upload"),
+            path("body/embed/", wrap(editor.embed), name="articles_article_body_embed"),
+            path(
+                "tags/suggest/",
+                wrap(self.tag_suggest_view),
+                name="articles_article_tag_suggest",
+            ),
+            path(
+                "<path:object_id>/revisions/",
+                wrap(self.revisions_view),
+                name="articles_article_revisions",
+            ),
+            path(
+                "<path:object_id>/revisions/compare/",
+                wrap(self.compare_view),
+                name="articles_article_compare",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:revision_id>/restore/",
+                wrap(require_POST(self.restore_view)),
+                name="articles_article_restore",
+            ),
+            path(
+                "<path:object_id>/share-preview/",
+                wrap(require_POST(self.share_preview_view)),
+                name="articles_article_share_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def tag_suggest_view(self, request):
+        """Existing tags starting with what the editor typed, so the desk reuses them."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        typed = request.GET.get("q", "").strip()
+        names = []
+        if len(typed) >= 2:
+            names = list(
+                Tag.objects.filter(name__istartswith=typed)
+                .order_by("name")
+                .values_list("name", flat=True)[:12]
+            )
+        return JsonResponse({"tags": names})
+
+    def _viewable(self, request, object_id):
+        article = get_object_or_404(Article, pk=unquote(object_id))
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        return article
+
+    def revisions_view(self, request, object_id):
+        article = self._viewable(request, object_id)
+        history = list(article.revisions.select_related("created_by"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History of “{article}”",
+            "opts": self.opts,
+            "original": article,
+            "revisions": history,
+            "can_restore": workflow.can_publish(request.user),
+        }
+        return TemplateResponse(request, "admin/articles/article/revisions.html", context)
+
+    def compare_view(self, request, object_id):
+        article = self._viewable(request, object_id)
+        pks = [request.GET.get("a", ""), request.GET.get("b", "")]
+        if not all(pk.isdigit() for pk in pks):
+            messages.warning(request, "Choose two revisions to compare.")
+            return HttpResponseRedirect(
+                reverse("admin:articles_article_revisions", args=[article.pk])
+            )
+        found = {rev.pk: rev for rev in article.revisions.filter(pk__in=pks)}
+        if len(found) != len(set(pks)):
+            raise PermissionDenied("Those revisions do not belong to this article.")
+        older, newer = sorted(
+            (found[int(pk)] for pk in pks), key=lambda rev: (rev.created_at, rev.pk)
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Changes to “{article}”",
+            "opts": self.opts,
+            "original": article,
+            "older": older,
+            "newer": newer,
+            "changes": revisions.diff(older.data, newer.data),
+            "can_restore": workflow.can_publish(request.user),
+        }
+        return TemplateResponse(request, "admin/articles/article/revision_compare.html", context)
+
+    def restore_view(self, request, object_id, revision_id):
+        article = self._viewable(request, object_id)
+        revision = get_object_or_404(Revision, pk=revision_id, article=article)
+        if not workflow.can_publish(request.user):
+            raise PermissionDenied("Only an editor may restore revisions.")
+        revisions.restore(revision, by=request.user)
+        when = date_format(timezone.localtime(revision.created_at), "DATETIME_FORMAT")
+        messages.success(
+            request,
+            f"Restored the version of {when}. The version it replaced is kept in the history.",
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+    def share_preview_view(self, request, object_id):
+        article = self._viewable(request, object_id)
+        if not workflow.can_publish(request.user):
+            raise PermissionDenied("Only an editor may share previews.")
+        link = request.build_absolute_uri(preview.share_url(article))
+        request.session[f"desk-share-{article.pk}"] = link
+        messages.success(
+            request,
+            f"Preview link made; it works for {preview.share_hours()} hours for anyone who "
+            "has it. Copy it from the box at the top of the form.",
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
