@@ -10,7 +10,7 @@ from django_prose_editor.widgets import AdminProseEditorWidget
 
 from . import images, workflow
 from .models import Article, Image, Revision
-from .richtext import STORY_NODES, figure_kind, parse, sanitize_body
+from .richtext import STORY_NODES, figure_kind, parse
 
 #: The buttons of the article form: POST value of `_workflow` → what it does.
 WORKFLOW_ACTIONS = {
@@ -95,22 +95,23 @@ class ArticleAdminForm(forms.ModelForm):
                 extensions[name] = {"endpoints": endpoints}
         widget.config = {**widget.config, "extensions": extensions}
 
-    def clean_body(self):
-        """An embed from outside the allowed providers is an error the editor reads (its
-        address stays in the form to fix), not a link quietly left in the story."""
+    def _post_clean(self):
+        """The body is sanitised once, by the model's validation (a body nested too deep
+        is refused before that); then an embed from outside the allowed providers is an
+        error the editor reads (its address stays in the form to fix), not a link quietly
+        left in the story."""
         from . import embeds
 
-        body = self.cleaned_data.get("body", "")
-        problems = []
-        for node in parse(sanitize_body(body)):
+        super()._post_clean()
+        if "body" not in self.fields or "body" in self.errors:
+            return
+        for node in parse(self.instance.body):
             if figure_kind(node) == "data-embed":
                 try:
                     embeds.check_url(node.attrs["data-embed"])
                 except ValidationError as exc:
-                    problems.extend(exc.messages)
-        if problems:
-            raise ValidationError(problems)
-        return body
+                    for message in exc.messages:
+                        self.add_error("body", message)
 
     def clean(self):
         cleaned = super().clean()

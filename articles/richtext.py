@@ -18,11 +18,13 @@ is always a top-level block of one kind with at most a plain-text caption.
 
 import html
 import re
+from collections import Counter
 from functools import cache
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import nh3
+from django.core.exceptions import ValidationError
 from django.utils.html import strip_tags
 from django_prose_editor.config import allowlist_from_extensions
 
@@ -127,13 +129,74 @@ def _cleaner():
     return nh3.Cleaner(**allow, attribute_filter=_attribute_filter)
 
 
+#: How deep elements may nest in a body. The editor's deepest real forms (a list in a
+#: list in a quote, a dozen levels) stay far below it; the HTML parser's work grows with
+#: the square of the depth, so a body nested thousands deep would tie a worker up.
+MAX_NESTING = 64
+_TAG = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)[^>]*>")
+VOID_ELEMENTS = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
+
+
+class BodyTooDeep(ValidationError, ValueError):
+    """A body nested deeper than MAX_NESTING: a form error for the desk, a ValueError
+    for an importer naming the item."""
+
+
+def check_nesting(markup, limit=MAX_NESTING):
+    """Refuse markup nested deeper than `limit`, before any parser builds its tree.
+
+    One pass over the tags, counting as a browser would at least (an end tag closes
+    back to its open element, an end tag with none open is ignored), so it can only
+    count deeper than the sanitiser's parser, never shallower by a trick."""
+    stack, open_count = [], Counter()
+    for match in _TAG.finditer(markup or ""):
+        name = match[2].lower()
+        if name in VOID_ELEMENTS:
+            continue
+        if not match[1]:
+            stack.append(name)
+            open_count[name] += 1
+            if len(stack) > limit:
+                raise BodyTooDeep(
+                    "The body is nested more than %(limit)d levels deep (lists or quotes "
+                    "inside one another); flatten it and save again.",
+                    code="too_deep",
+                    params={"limit": limit},
+                )
+        elif open_count[name]:
+            while True:
+                top = stack.pop()
+                open_count[top] -= 1
+                if top == name:
+                    break
+
+
 def sanitize_body(html):
-    """Return the body with only the allowed tags, attributes and URL schemes.
+    """Return the body with only the allowed tags, attributes and URL schemes; a body
+    nested deeper than MAX_NESTING is refused (BodyTooDeep) before it is parsed.
 
     Sanitising the result again changes nothing: removing a tag can leave markup that
     parses differently the next time (a heading that was inside a stripped element ends
     up inside another heading, which the HTML parser then closes), so the cleaner runs
     until the text stops changing (twice in practice), and a saved body stays as saved."""
+    check_nesting(html)
     cleaned = _clean_once(html or "")
     for _ in range(3):
         again = _clean_once(cleaned)

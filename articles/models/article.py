@@ -20,6 +20,14 @@ from .story import BodyImage
 from .taxonomy import Author, Section
 
 
+class BodyField(ProseEditorField):
+    """The story body: validating it sanitises it through the article (`set_body()`),
+    so a form's save sanitises it once, and `save()` covers every other path."""
+
+    def clean(self, value, model_instance):
+        return model_instance.set_body(models.TextField.clean(self, value, model_instance))
+
+
 class TaggedArticle(TaggedItemBase):
     """Tags through a real foreign key, so tag pages join on an index."""
 
@@ -93,7 +101,7 @@ class Article(models.Model):
     standfirst = models.TextField(
         blank=True, help_text="The summary under the headline; also used in lists and feeds."
     )
-    body = ProseEditorField(config=BODY_CONFIG, sanitize=True, blank=True)
+    body = BodyField(config=BODY_CONFIG, sanitize=sanitize_body, blank=True)
     body_html = models.TextField(
         blank=True, editable=False, help_text="What readers get: the body rendered when saved."
     )
@@ -186,6 +194,9 @@ class Article(models.Model):
 
     objects = ArticleQuerySet.as_manager()
 
+    #: The body as last sanitised (`set_body()`, `save()`): one save sanitises it once.
+    _sanitized_body = None
+
     class Meta:
         ordering = ["-published_at", "-id"]
         permissions = [
@@ -233,7 +244,7 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(self.headline)[:300] or "article"
-        self.body = sanitize_body(self.body)
+        self.set_body(self.body)
         self.word_count = word_count(self.body)
         rendered = self.render_body()
         self.updated_at = timezone.now()
@@ -269,6 +280,14 @@ class Article(models.Model):
                 "slug": slug,
             },
         )
+
+    def set_body(self, markup):
+        """Sanitise `markup` as the body and return it; the save that follows keeps it as
+        it is rather than sanitising it again. Raises BodyTooDeep before any parsing."""
+        if markup != self._sanitized_body:
+            self._sanitized_body = sanitize_body(markup)
+        self.body = self._sanitized_body
+        return self.body
 
     def render_body(self):
         """Make `body_html` and `body_media` from the stored body (derived data, made when

@@ -65,3 +65,69 @@ def test_word_count_is_computed_when_saved():
 
 def test_empty_editor_paragraph_is_an_empty_body():
     assert sanitize_body("<p></p>") == ""
+
+
+# -- A body nested thousands deep (issue 17, item 8) ---------------------------------
+
+DEEP = "<ul><li>" * 60_000 + "deep" + "</li></ul>" * 60_000
+
+
+@pytest.fixture
+def sanitiser_runs(monkeypatch):
+    """How many times the sanitiser parses a body (a spy on the real cleaner)."""
+    from articles import richtext
+
+    runs = []
+    real = richtext._clean_once
+
+    def counted(text):
+        runs.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(richtext, "_clean_once", counted)
+    return runs
+
+
+def test_a_body_nested_thousands_deep_is_a_form_error_before_sanitising(
+    client, editor, sanitiser_runs
+):
+    article = ArticleFactory(draft=True, body="<p>Before</p>")
+    client.force_login(editor)
+    sanitiser_runs.clear()
+    response = post_change(client, article, body=DEEP)
+    assert response.status_code == 200
+    assert "nested more than 64 levels deep" in response.content.decode()
+    assert sanitiser_runs == []  # refused before any parser built its tree
+    assert Article.objects.get(pk=article.pk).body == "<p>Before</p>"
+
+
+def test_nesting_tricks_do_not_hide_depth():
+    from django.core.exceptions import ValidationError
+
+    from articles.richtext import check_nesting
+
+    # End tags with nothing open, void tags and self-closing slashes close nothing.
+    for step in ("<div></span>", "<div><br></p>", "<div/>", "<UL><li></x>"):
+        with pytest.raises(ValidationError):
+            check_nesting(step * 100)
+    # Well-formed deep-ish editor output passes, and so does a long flat body.
+    check_nesting("<blockquote>" + "<ul><li><p>x</p>" * 20 + "</li></ul>" * 20 + "</blockquote>")
+    check_nesting("<p>x</p>" * 50_000)
+
+
+def test_an_importer_gets_a_value_error_naming_the_depth():
+    from articles.richtext import sanitize_body
+
+    with pytest.raises(ValueError, match="nested more than 64"):
+        sanitize_body(DEEP)
+
+
+def test_a_desk_save_sanitises_the_body_once(client, editor, sanitiser_runs):
+    article = ArticleFactory(draft=True, body="<p>Before</p>")
+    client.force_login(editor)
+    sanitiser_runs.clear()
+    response = post_change(client, article, body="<p>After <strong onclick='x()'>bold</strong></p>")
+    assert response.status_code == 302
+    assert Article.objects.get(pk=article.pk).body == "<p>After <strong>bold</strong></p>"
+    # One sanitising: a first pass, and the second that shows the text is settled.
+    assert len(sanitiser_runs) == 2
