@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 
 
@@ -56,15 +57,22 @@ class AdminLoginForm(AdminAuthenticationForm):
 
     error_messages = {
         **AdminAuthenticationForm.error_messages,
-        "token_required": _("Enter the six-digit code from your authenticator app."),
-        "invalid_token": _(
-            "That code is not right, or has expired. Enter the current code from your app."
-        ),
-        "no_device": _(
-            "This site requires two-factor authentication for the admin, and your account "
-            "has no authenticator app yet. Ask an administrator to set one up for you."
+        # One answer for every failure: a right password with a missing or wrong code
+        # must not tell a guesser that the password was right.
+        "invalid_login": _(
+            "Please enter the correct %(username)s and password for a staff account, and "
+            "the current code from your authenticator app if you have set one up. Note "
+            "that both fields may be case-sensitive."
         ),
     }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        if settings.ADMIN_REQUIRE_2FA:
+            self.fields["otp_token"].help_text = _(
+                "This site requires the six-digit code from your authenticator app. Staff "
+                "without one ask an administrator to set one up."
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -74,18 +82,21 @@ class AdminLoginForm(AdminAuthenticationForm):
         devices = confirmed_devices(user)
         if not two_factor_required(user, devices):
             return cleaned
-        if not devices:
-            raise forms.ValidationError(self.error_messages["no_device"], code="no_device")
         token = (cleaned.get("otp_token") or "").strip().replace(" ", "")
-        if not token:
-            raise forms.ValidationError(
-                self.error_messages["token_required"], code="token_required"
-            )
-        from django_otp import match_token
+        device = None
+        if devices and token:
+            from django_otp import match_token
 
-        device = match_token(user, token)
+            device = match_token(user, token)
         if device is None:
-            raise forms.ValidationError(self.error_messages["invalid_token"], code="invalid_token")
+            # Counted as a failed login (django-axes listens), as a wrong password is.
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": cleaned.get("username")},
+                request=self.request,
+            )
+            self.user_cache = None
+            raise self.get_invalid_login_error()
         user.otp_device = device
         return cleaned
 

@@ -1,6 +1,7 @@
 """The admin's door: lockout after repeated failures, unlock by a superuser, a second factor."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -107,15 +108,18 @@ def test_weak_passwords_are_refused(staff, password):
         validate_password(password, user=staff)
 
 
+WRONG_LOGIN = b"Please enter the correct username and password for a staff account"
+
+
 def test_staff_with_an_authenticator_needs_the_code(client, staff):
     device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
     response = attempt(client, "desk", PASSWORD)
     assert response.status_code == 200
-    assert b"Enter the six-digit code from your authenticator app" in response.content
+    assert WRONG_LOGIN in response.content
     wrong = "000000" if totp_now(device) != "000000" else "111111"
     response = attempt(client, "desk", PASSWORD, otp_token=wrong)
     assert response.status_code == 200
-    assert b"That code is not right" in response.content
+    assert WRONG_LOGIN in response.content
     assert "_auth_user_id" not in client.session
     # django-otp throttles a device after a wrong code; a minute later it accepts again.
     with time_machine.travel(datetime.timedelta(minutes=1)):
@@ -124,12 +128,40 @@ def test_staff_with_an_authenticator_needs_the_code(client, staff):
     assert client.get(reverse("admin:index")).status_code == 200
 
 
+def _answer(response):
+    """The page as a guesser compares it: everything but the per-request CSRF token."""
+    return response.status_code, re.sub(rb'value="[^"]{64}"', b"", response.content)
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_a_right_password_without_its_code_answers_as_a_wrong_password(
+    client, staff, settings, required
+):
+    """No password oracle: a right password with no code, or a wrong one, gets the very
+    answer a wrong password gets, and counts towards the lockout the same way."""
+    settings.ADMIN_REQUIRE_2FA = required
+    device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+    wrong_code = "000000" if totp_now(device) != "000000" else "111111"
+    for code in ("", wrong_code):
+        wrong_password = _answer(attempt(Client(), "desk", "wrong-guess", otp_token=code))
+        assert wrong_password[0] == 200 and WRONG_LOGIN in wrong_password[1]
+        assert _answer(attempt(Client(), "desk", PASSWORD, otp_token=code)) == wrong_password
+    # Every one of those was a failure for the lockout: the next locks the pair out.
+    assert AccessAttempt.objects.get(username="desk").failures_since_start == 4
+    for _ in range(settings.AXES_FAILURE_LIMIT - 4):
+        attempt(client, "desk", PASSWORD)
+    assert attempt(client, "desk", PASSWORD, otp_token=totp_now(device)).status_code == 429
+
+
 def test_required_two_factor_turns_away_staff_without_a_device(client, staff, settings):
     settings.ADMIN_REQUIRE_2FA = True
     response = attempt(client, "desk", PASSWORD)
     assert response.status_code == 200
-    assert b"requires two-factor authentication" in response.content
+    assert WRONG_LOGIN in response.content
+    # Every visitor reads that the site needs a code, and what to do without one.
+    assert b"This site requires the six-digit code" in response.content
     assert "_auth_user_id" not in client.session
+    assert _answer(attempt(Client(), "desk", "wrong-guess")) == _answer(response)
 
 
 def test_required_two_factor_refuses_an_unverified_session(staff, settings):
