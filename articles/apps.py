@@ -22,6 +22,8 @@ class ArticlesConfig(AppConfig):
             (post_save, "articles.Byline", derived.shown_part_changed),
             (post_delete, "articles.Byline", derived.shown_part_changed),
             (post_save, "articles.Correction", derived.shown_part_changed),
+            (post_save, "articles.LiveUpdate", derived.live_update_changed),
+            (post_delete, "articles.LiveUpdate", derived.live_update_changed),
             (post_delete, "articles.Correction", derived.shown_part_changed),
             (post_save, "articles.Section", derived.section_changed),
             (post_save, "articles.Author", derived.author_changed),

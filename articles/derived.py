@@ -3,7 +3,8 @@ article, or something the page shows of it, is saved: not when a reader asks.
 
 - `Article.related_ids`: its related stories, ranked (`articles.related`), and the
   stories it ranks ranked again, so a new story joins their lists;
-- `Article.structured_data`: its schema.org JSON-LD (`articles.seo.news_article`).
+- `Article.structured_data`: its schema.org JSON-LD (`articles.seo.news_article`); for
+  live coverage with its latest published updates (a `LiveUpdate` saved refreshes it).
 
 (The sanitised body, word count and search vectors are made in `Article.save()` and
 `articles.search`; each comment's HTML in `Comment.save()`.)
@@ -22,11 +23,12 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Prefetch
+from django.db.models.signals import post_delete
 
 from newsroom.tasks import background
 
 from . import related, seo
-from .models import Article, Byline, Correction
+from .models import Article, Byline, Correction, LiveUpdate
 from .signals import derived_data_changed
 
 DESCRIBED = ("section", "lead_image", "series")
@@ -83,12 +85,27 @@ def describe(article_id):
     )
     if story is None:
         return None
-    data = seo.news_article(story, tags=sorted(story.tags.all(), key=lambda t: t.name.lower()))
+    data = seo.news_article(
+        story,
+        tags=sorted(story.tags.all(), key=lambda t: t.name.lower()),
+        updates=live_blog_updates(story),
+    )
     data = json.loads(json.dumps(data, cls=DjangoJSONEncoder))  # as the database gives it back
     if data != story.structured_data:
         Article.objects.filter(pk=article_id).update(structured_data=data)
         derived_data_changed.send(sender=Article, article_id=article_id)
     return data
+
+
+def live_blog_updates(article):
+    """The published updates structured data lists (newest first), for live coverage."""
+    if article.kind != Article.Kind.LIVE:
+        return None
+    return list(
+        LiveUpdate.objects.filter(article=article, status=LiveUpdate.Status.PUBLISHED)
+        .select_related("author")
+        .order_by("-published_at", "-id")[: seo.LIVE_BLOG_UPDATES]
+    )
 
 
 def structured_data(article, build):
@@ -116,6 +133,18 @@ def shown_part_changed(sender, instance, raw=False, **kwargs):
     """A byline or a correction: what the article's structured data names."""
     if not raw:
         refresh_after_commit(instance.article_id)
+
+
+def live_update_changed(sender, instance, raw=False, **kwargs):
+    """A live article's structured data lists its latest published updates."""
+    if raw or (
+        instance.status == LiveUpdate.Status.DRAFT and kwargs.get("signal") is not post_delete
+    ):
+        return
+    # Forgotten at once, not only made again after the commit: a withdrawn update must
+    # not stay in the page's JSON-LD while the worker is busy. The next reader makes it.
+    forget_descriptions(Article.objects.filter(pk=instance.article_id))
+    refresh_after_commit(instance.article_id)
 
 
 def forget_descriptions(articles):

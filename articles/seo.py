@@ -8,6 +8,7 @@ through `reader.json_ld`, which escapes like Django's `json_script`.
 import datetime
 
 from django.conf import settings
+from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 UPDATED_AFTER = datetime.timedelta(minutes=10)
@@ -107,8 +108,13 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def news_article(article, tags=()):
-    """schema.org NewsArticle for Google News and other readers of structured data."""
+#: How many of a live article's latest updates its structured data lists.
+LIVE_BLOG_UPDATES = 20
+
+
+def news_article(article, tags=(), updates=None):
+    """schema.org NewsArticle for Google News and other readers of structured data; a
+    LiveBlogPosting for live coverage, with its latest published `updates`."""
     canonical = absolute(article.get_absolute_url())
     modified = max(filter(None, [article.published_at, article.updated_at]), default=None)
     data = {
@@ -159,7 +165,43 @@ def news_article(article, tags=()):
             }
             for correction in corrections
         ]
+    if article.kind == "live":
+        data.update(live_blog(article, updates or ()))
     return data
+
+
+def live_blog(article, updates):
+    """What makes a NewsArticle a LiveBlogPosting: the coverage times and the latest
+    updates as BlogPostings (the caller gives published updates, newest first)."""
+    canonical = absolute(article.get_absolute_url())
+    data = {
+        "@type": "LiveBlogPosting",
+        "coverageStartTime": _iso(article.published_at),
+        "liveBlogUpdate": [
+            {
+                "@type": "BlogPosting",
+                "@id": f"{canonical}#update-{update.pk}",
+                "url": f"{canonical}#update-{update.pk}",
+                "headline": Truncator(update.title or plain_text(update.body_html)).chars(110),
+                "articleBody": plain_text(update.body_html),
+                "datePublished": _iso(update.published_at),
+                "dateModified": _iso(max(update.published_at, update.updated_at)),
+                **(
+                    {"author": {"@type": "Person", "name": update.author.name}}
+                    if update.author_id
+                    else {}
+                ),
+            }
+            for update in list(updates)[:LIVE_BLOG_UPDATES]
+        ],
+    }
+    if article.coverage_ends_at:
+        data["coverageEndTime"] = _iso(article.coverage_ends_at)
+    return data
+
+
+def plain_text(html):
+    return " ".join(strip_tags(html or "").split())
 
 
 def website():

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import feeds, preview, views
+from . import feeds, live, preview, views
 
 
 class FourDigits:
@@ -29,6 +29,11 @@ app_name = "articles"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("<yyyy:year>/<dd:month>/<dd:day>/<slug:slug>/", views.article_detail, name="detail"),
+    path(
+        "<yyyy:year>/<dd:month>/<dd:day>/<slug:slug>/updates/",
+        live.live_updates,
+        name="live_updates",
+    ),
     path("section/<slug:slug>/", views.SectionView.as_view(), name="section"),
     path("tag/<slug:slug>/", views.TagView.as_view(), name="tag"),
     path("author/<slug:slug>/", views.AuthorView.as_view(), name="author"),

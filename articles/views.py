@@ -33,7 +33,7 @@ from comments.templatetags.comment_tags import page_number as comments_page
 from newsroom import invalidation
 from newsroom.caching import PublicPageMixin, cached_fragment, depends_on, public_page
 
-from . import derived, embeds, related, seo
+from . import derived, embeds, live, related, seo
 from .models import (
     LIST_FIELDS,
     Article,
@@ -55,6 +55,7 @@ LEAD_CANDIDATES = 30
 ARTICLE_PAGE_FIELDS = (
     "id",
     "slug",
+    "kind",
     "status",
     "published_at",
     "version",
@@ -146,8 +147,18 @@ class ArticlePage:
     @cached_property
     def json_ld(self):
         return derived.structured_data(
-            self.story, lambda: seo.news_article(self._full, tags=self.tags)
+            self.story,
+            lambda: seo.news_article(
+                self._full, tags=self.tags, updates=derived.live_blog_updates(self.story)
+            ),
         )
+
+    @cached_property
+    def live(self):
+        """Live coverage's updates (articles/live.py), or None for a story."""
+        if self.article.kind != Article.Kind.LIVE or self.article.pk is None:
+            return None
+        return live.LiveCoverage(self.article, self.request)
 
     @cached_property
     def comments_page(self):
@@ -161,6 +172,14 @@ class ArticlePage:
     @property
     def story_keys(self):
         return [invalidation.article(self.article.pk)]
+
+    @property
+    def head_keys(self):
+        """The head's JSON-LD lists a live article's latest updates."""
+        keys = self.story_keys
+        if self.article.kind == Article.Kind.LIVE:
+            keys = [*keys, invalidation.updates(self.article.pk)]
+        return keys
 
     @property
     def thread_keys(self):
@@ -562,25 +581,57 @@ def published_keys(slug):
     )
     if article is not None:
         depends_on(invalidation.article(article.pk), invalidation.comments(article.pk))
+        if article.kind == Article.Kind.LIVE:
+            # The page's frame-src opens for the updates' embeds too.
+            depends_on(invalidation.updates(article.pk))
+            frames = sorted({*article.body_media.get("frames", ()), *live.frames(article.pk)})
+            if frames:
+                article.body_media = {**article.body_media, "frames": frames}
     return article
 
 
-@public_page(params=("comments",))
-def article_detail(request, year, month, day, slug):
-    try:
-        date = datetime.date(year, month, day)
-    except ValueError as exc:
-        raise Http404("No such date.") from exc
-    # Only what the page needs outside its fragments (their keys, the title and the
-    # date in the address), kept with them; whether it is live is decided now, by the
-    # clock. The whole story is read only when a fragment is rendered.
-    article = cached_fragment(
+def _published(request, slug):
+    """Only what the page needs outside its fragments (their keys, the title and the
+    date in the address), kept with them; whether it is live is decided by the caller,
+    now, by the clock. The whole story is read only when a fragment is rendered."""
+    return cached_fragment(
         "article-keys",
         [slug],
         lambda: published_keys(slug),
         request,
         keep=lambda found: found is not None,
     )
+
+
+def _at_its_date(article, year, month, day):
+    try:
+        date = datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return timezone.localtime(article.published_at).date() == date
+
+
+def live_article(request, year, month, day, slug):
+    """The live coverage readers can see at this address (what `_published` keeps of
+    it), or 404."""
+    article = _published(request, slug)
+    if (
+        article is None
+        or not article.is_live
+        or article.kind != Article.Kind.LIVE
+        or not _at_its_date(article, year, month, day)
+    ):
+        raise Http404("No live coverage at this address.")
+    return article
+
+
+@public_page(params=("comments", "updates"))
+def article_detail(request, year, month, day, slug):
+    try:
+        date = datetime.date(year, month, day)
+    except ValueError as exc:
+        raise Http404("No such date.") from exc
+    article = _published(request, slug)
     if article is None or not article.is_live:
         # Old addresses are answered by SlugRedirectFallbackMiddleware.
         withdrawn = Article.objects.filter(slug=slug, status=Article.Status.WITHDRAWN)

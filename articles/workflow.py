@@ -48,3 +48,20 @@ def can_submit(user, article):
 def require(allowed, message):
     if not allowed:
         raise PermissionDenied(message)
+
+
+def can_post_update(user, article):
+    """Write (draft) updates on a live article: anyone who may change articles."""
+    return user.is_active and user.has_perm(CHANGE) and article.kind == "live"
+
+
+def can_publish_update(user, article):
+    """Publish, pin and withdraw updates: editors; and, when LIVE_REPORTERS_PUBLISH is on,
+    a reporter bylined on the live story (docs/architecture.md, "Live coverage")."""
+    from django.conf import settings
+
+    if not can_post_update(user, article):
+        return False
+    if can_publish(user):
+        return True
+    return settings.LIVE_REPORTERS_PUBLISH and article.bylines.filter(author__user=user).exists()

@@ -79,7 +79,7 @@ MISSING_GRACE = 1.0
 # Query values longer than this are not part of any key (nothing reads them whole).
 MAX_PARAM_LENGTH = 200
 # Parameters that are page numbers: 1 is the page without the parameter.
-NUMBER_PARAMS = {"page", "comments", "p"}
+NUMBER_PARAMS = {"page", "comments", "updates", "p"}
 
 
 def _now():

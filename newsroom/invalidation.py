@@ -6,13 +6,16 @@ The vocabulary, shared by the page cache, the fragment cache and the CDN (it is 
     article-<id>            an article's own page: its story, head and corrections
     article-<id>-card       the article as lists show it (any list, related stories)
     article-<id>-comments   its comment thread
+    article-<id>-updates    a live article's updates: on its page and the updates
+                            endpoint readers' pages poll (articles:live_updates)
     section-<id>            the section's list of stories (its page and feeds)
     tag-<id>                the tag's list (page and feeds)
     author-<id>             the author's page and list (page and feeds)
     series-<id>             the series' list (page and feeds) and every part's navigation
     front                   the lists across the site: home, latest feeds, search,
                             sitemaps, corrections
-    all                     every page (the section menu is on every page)
+    all                     every page (the section menu and the breaking news
+                            banner are on every page)
 
 Pages say what they show with `newsroom.caching.depends_on()` and the functions below
 (a list names its own key and a card key per story it shows). Models announce their
@@ -31,10 +34,12 @@ from taggit.models import Tag
 from articles.models import (
     Article,
     Author,
+    Breaking,
     Byline,
     Correction,
     Embed,
     Image,
+    LiveUpdate,
     RelatedLink,
     Section,
     Series,
@@ -62,6 +67,10 @@ def card(pk):
 
 def comments(pk):
     return f"article-{pk}-comments"
+
+
+def updates(pk):
+    return f"article-{pk}-updates"
 
 
 def section(pk):
@@ -253,7 +262,8 @@ def author_changed(sender, instance, created=False, raw=False, **kwargs):
     if created or raw:
         return  # on no page until a byline names them
     bylined = Article.objects.filter(bylines__author=instance)
-    end({author(instance.pk), *_stories(bylined, article, card)})
+    posted = Article.objects.filter(live_updates__author=instance).distinct()
+    end({author(instance.pk), *_stories(bylined, article, card), *_stories(posted, updates)})
 
 
 def tag_changed(sender, instance, created=False, raw=False, **kwargs):
@@ -289,6 +299,38 @@ def embed_changed(sender, instance, created=False, raw=False, **kwargs):
     end(_stories(Article.objects.filter(body_embeds=instance), article))
 
 
+# Live coverage --------------------------------------------------------------------
+
+
+def live_update_before_save(sender, instance, raw=False, **kwargs):
+    instance._status_before_save = (
+        None
+        if instance._state.adding or raw
+        else LiveUpdate.objects.filter(pk=instance.pk).values_list("status", flat=True).first()
+    )
+
+
+def live_update_saved(sender, instance, raw=False, **kwargs):
+    """Published, changed while published, or withdrawn: that story's updates end (its
+    page and the fragment readers poll), nothing else. A draft is on no page."""
+    if raw:
+        return
+    published = LiveUpdate.Status.PUBLISHED
+    before = getattr(instance, "_status_before_save", None)
+    if published in (before, instance.status) and _article_is_public(instance.article_id):
+        end({updates(instance.article_id)})
+
+
+def live_update_deleted(sender, instance, **kwargs):
+    if instance.status == LiveUpdate.Status.PUBLISHED and _article_is_public(instance.article_id):
+        end({updates(instance.article_id)})
+
+
+def breaking_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        end({ALL, caching.CLOCK})  # on every page; it starts and ends by the clock
+
+
 # Comments -------------------------------------------------------------------------
 
 
@@ -306,6 +348,7 @@ def comment_status_changed(sender, comment, from_status, to_status, **kwargs):
 def connect():
     """Called once from NewsroomConfig.ready()."""
     caching.register_clock(lambda: Article.objects.next_visibility_change())
+    caching.register_clock(lambda: Breaking.objects.next_change())
     receivers = [
         (pre_save, Article, article_before_save),
         (post_save, Article, article_saved),
@@ -330,6 +373,11 @@ def connect():
         (post_save, RelatedLink, related_link_changed),
         (post_delete, RelatedLink, related_link_changed),
         (post_save, Embed, embed_changed),
+        (pre_save, LiveUpdate, live_update_before_save),
+        (post_save, LiveUpdate, live_update_saved),
+        (post_delete, LiveUpdate, live_update_deleted),
+        (post_save, Breaking, breaking_changed),
+        (post_delete, Breaking, breaking_changed),
         (post_save, Comment, comment_saved),
         (comment_moderated, Comment, comment_status_changed),
     ]

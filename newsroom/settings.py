@@ -458,6 +458,15 @@ SEARCH_CONFIG = env.get("SEARCH_CONFIG", "english")
 SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 1000)
 FEED_ITEMS = env_int("FEED_ITEMS", 30)
 
+# Live coverage (articles/models/live.py). A live page shows this many updates a page
+# (pinned ones on top of the first); readers' pages ask for new ones every
+# LIVE_POLL_SECONDS (more slowly while the tab is hidden). Reporters write draft
+# updates and editors publish them, unless LIVE_REPORTERS_PUBLISH lets a reporter
+# bylined on the live story publish their own.
+LIVE_UPDATES_PER_PAGE = env_int("LIVE_UPDATES_PER_PAGE", 20)
+LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 20)
+LIVE_REPORTERS_PUBLISH = env_bool("LIVE_REPORTERS_PUBLISH")
+
 # Embeds in story bodies (articles/embeds.py; docs/architecture.md, "Embeds"). Only
 # these providers may be embedded: a page address matching one of `urls` (shell-style
 # patterns) is resolved through `endpoint` (oEmbed, JSON), and its frame may load only

@@ -12,6 +12,7 @@ from .article import (
     tags_in_use,
 )
 from .desk import Revision
+from .live import Breaking, LiveUpdate, LiveUpdateQuerySet
 from .media import Embed, Image
 from .story import BodyImage, RelatedLink, Series
 from .taxonomy import Author, Section
@@ -22,11 +23,14 @@ __all__ = [
     "ArticleQuerySet",
     "Author",
     "BodyImage",
+    "Breaking",
     "Byline",
     "Correction",
     "CorrectionQuerySet",
     "Embed",
     "Image",
+    "LiveUpdate",
+    "LiveUpdateQuerySet",
     "RelatedLink",
     "Revision",
     "Section",

@@ -94,6 +94,17 @@ class Article(models.Model):
         PUBLISHED = "published", "Published"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
+    class Kind(models.TextChoices):
+        STORY = "story", "Story"
+        LIVE = "live", "Live coverage"
+
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.STORY,
+        help_text="Live coverage also shows its updates, newest first, to readers who keep "
+        "the page open.",
+    )
     headline = models.CharField(max_length=300)
     slug = models.SlugField(
         max_length=300, unique=True, help_text="The last part of the article's address."
@@ -161,6 +172,11 @@ class Article(models.Model):
         editable=False,
         related_name="articles_created",
     )
+    coverage_ends_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Live coverage: when it ended (or ends). Leave empty while it goes on.",
+    )
     featured = models.BooleanField(default=False, help_text="Lead the home page with this story.")
     comments_enabled = models.BooleanField(default=True)
     comments_close_at = models.DateTimeField(
@@ -213,6 +229,9 @@ class Article(models.Model):
                 name="article_published_has_date",
             ),
             models.CheckConstraint(condition=~Q(slug=""), name="article_slug_not_empty"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["story", "live"]), name="article_kind_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(series_position__isnull=True) | Q(series__isnull=False),
                 name="article_series_position_needs_series",
@@ -398,6 +417,10 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def is_live_coverage(self):
+        return self.kind == self.Kind.LIVE
 
     @property
     def is_scheduled(self):
