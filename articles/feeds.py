@@ -46,6 +46,9 @@ class ArticleFeed(Feed):
     def list_keys(self, obj):
         return [invalidation.FRONT]
 
+    def get_feed(self, obj, request):
+        return super().get_feed(obj, seo.SiteRequest(request))
+
     def items(self, obj=None):
         items = list(
             self.articles(obj)
@@ -95,8 +98,7 @@ class ArticleFeed(Feed):
             return []
         url = seo.rendition_url(image, "w960")
         mime = mimetypes.guess_type(url)[0] or "image/jpeg"
-        # The length is unknown without reading the file; 0 is what RSS readers expect then.
-        return [Enclosure(seo.absolute(url), "0", mime)]
+        return [Enclosure(seo.absolute(url), str(seo.rendition_bytes(image, "w960")), mime)]
 
 
 class AtomMixin:
@@ -225,6 +227,9 @@ class CorrectionsFeed(Feed):
 
     def description(self):
         return "Corrections, clarifications and updates to our stories, newest first."
+
+    def get_feed(self, obj, request):
+        return super().get_feed(obj, seo.SiteRequest(request))
 
     def items(self):
         items = list(Correction.objects.public()[: settings.FEED_ITEMS])

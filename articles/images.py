@@ -283,11 +283,13 @@ def _store(storage, path, img, fmt):
         img.save(out, format="JPEG", quality=85, optimize=True, progressive=True)
     if storage.exists(path):
         storage.delete(path)
-    saved = storage.save(path, ContentFile(out.getvalue()))
+    data = out.getvalue()
+    saved = storage.save(path, ContentFile(data))
     return {
         "url": storage.url(saved),
         "width": img.width,
         "height": img.height,
+        "bytes": len(data),
         "path": saved,
         "v": RENDITION_VERSION,
     }

@@ -6,6 +6,7 @@ through `reader.json_ld`, which escapes like Django's `json_script`.
 """
 
 import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.html import strip_tags
@@ -23,6 +24,30 @@ def absolute(url):
     if url.startswith("//"):
         return "https:" + url
     return settings.NEWSROOM_SITE_URL + ("" if url.startswith("/") else "/") + url
+
+
+class SiteRequest:
+    """A request as if it had come to NEWSROOM_SITE_URL, for the frameworks that build
+    absolute addresses from the request's host and scheme (syndication, sitemaps): a
+    feed or sitemap fetched through another host or port still names the site's own."""
+
+    def __init__(self, request):
+        site = urlsplit(settings.NEWSROOM_SITE_URL)
+        self._request = request
+        self._host = site.netloc
+        self.scheme = site.scheme
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+    def get_host(self):
+        return self._host
+
+    def is_secure(self):
+        return self.scheme == "https"
+
+    def build_absolute_uri(self, location=None):
+        return absolute(location if location is not None else self._request.get_full_path())
 
 
 def rendition_url(image, name):
@@ -43,6 +68,20 @@ def rendition_size(image, name):
     if entry.get("width") and entry.get("height"):
         return entry["width"], entry["height"]
     return getattr(image, "width", 0) or None, getattr(image, "height", 0) or None
+
+
+def rendition_bytes(image, name):
+    """The length in bytes of one rendition (recorded when it was made), falling back to
+    the file in storage for renditions made before lengths were recorded."""
+    entry = (getattr(image, "renditions", None) or {}).get(name) or {}
+    if entry.get("bytes"):
+        return entry["bytes"]
+    try:
+        if entry.get("path"):
+            return image.file.storage.size(entry["path"])
+        return image.file.size if image.file else 0
+    except (OSError, ValueError):
+        return 0
 
 
 def srcset(image):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from newsroom import invalidation
 from newsroom.caching import depends_on, public_page
 
+from . import seo
 from .models import Article, Author, Byline, Section, tags_in_use
 
 ARTICLE_FIELDS = ("id", "slug", "published_at", "created_at", "updated_at")
@@ -108,20 +109,22 @@ NEWS_SITEMAPS = {"news": NewsSitemap}
 @public_page
 def sitemap_index(request):
     depends_on(invalidation.FRONT)
-    return sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section")
+    return sitemap_views.index(
+        seo.SiteRequest(request), SITEMAPS, sitemap_url_name="sitemap-section"
+    )
 
 
 @public_page(params=("p",))
 def sitemap_section(request, section):
     depends_on(invalidation.FRONT)
-    return sitemap_views.sitemap(request, SITEMAPS, section=section)
+    return sitemap_views.sitemap(seo.SiteRequest(request), SITEMAPS, section=section)
 
 
 @public_page
 def news_sitemap(request):
     depends_on(invalidation.FRONT)
     response = sitemap_views.sitemap(
-        request, NEWS_SITEMAPS, template_name="articles/news_sitemap.xml"
+        seo.SiteRequest(request), NEWS_SITEMAPS, template_name="articles/news_sitemap.xml"
     )
     response.context_data["publication_name"] = settings.NEWSROOM_SITE_NAME
     response.context_data["publication_language"] = settings.NEWSROOM_LANGUAGE

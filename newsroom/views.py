@@ -3,8 +3,11 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from articles import seo
 
 from . import tasks
 
@@ -39,8 +42,8 @@ def robots_txt(request):
         "Disallow: /comments/",
         "Disallow: /search/",
         "",
-        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
-        f"Sitemap: {request.build_absolute_uri('/news-sitemap.xml')}",
+        f"Sitemap: {seo.absolute(reverse('sitemap'))}",
+        f"Sitemap: {seo.absolute(reverse('news_sitemap'))}",
     ]
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
     response["Cache-Control"] = "public, max-age=3600"

@@ -65,11 +65,11 @@ def test_sitemap_index_lists_articles_sections_tags_and_authors(client, site):
         ("/sitemap-authors.xml", ["/author/cara/"]),
     ],
 )
-def test_each_sitemap_holds_the_expected_urls(client, site, path, expected):
+def test_each_sitemap_holds_the_expected_urls(client, site, path, expected, settings):
     locs = locations(xml(client, path))
     assert len(locs) == len(expected)
     for loc, suffix in zip(locs, expected, strict=True):
-        assert loc.startswith("http://testserver/")
+        assert loc.startswith(settings.NEWSROOM_SITE_URL + "/")
         assert loc.endswith(suffix)
 
 
@@ -89,9 +89,9 @@ def test_news_sitemap_holds_only_the_last_two_days_with_publication_details(clie
     )
 
 
-def test_robots_txt_names_both_sitemaps(client, db):
+def test_robots_txt_names_both_sitemaps(client, db, settings):
     text = client.get("/robots.txt").content.decode()
-    assert "Sitemap: http://testserver/sitemap.xml" in text
-    assert "Sitemap: http://testserver/news-sitemap.xml" in text
+    assert f"Sitemap: {settings.NEWSROOM_SITE_URL}/sitemap.xml" in text
+    assert f"Sitemap: {settings.NEWSROOM_SITE_URL}/news-sitemap.xml" in text
     assert client.get("/sitemap.xml").status_code == 200
     assert client.get("/news-sitemap.xml").status_code == 200
