@@ -25,6 +25,8 @@ class ArticlesConfig(AppConfig):
             (post_save, "articles.LiveUpdate", derived.live_update_changed),
             (post_delete, "articles.LiveUpdate", derived.live_update_changed),
             (post_delete, "articles.Correction", derived.shown_part_changed),
+            (post_save, "articles.RelatedLink", derived.shown_part_changed),
+            (post_delete, "articles.RelatedLink", derived.shown_part_changed),
             (post_save, "articles.Section", derived.section_changed),
             (post_save, "articles.Author", derived.author_changed),
             (post_save, "taggit.Tag", derived.tag_changed),
@@ -32,6 +34,7 @@ class ArticlesConfig(AppConfig):
             (post_save, "articles.Image", derived.image_changed),
             (pre_delete, "articles.Image", derived.image_changed),
             (post_save, "articles.Series", derived.series_changed),
+            (pre_delete, "articles.Series", derived.series_changed),
         ]
         for signal, sender, receiver in receivers:
             uid = f"derived-{receiver.__name__}-{sender}-{id(signal)}"

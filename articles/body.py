@@ -165,12 +165,18 @@ def render_body(body, *, has_lead_image=False):
 def rerender(articles):
     """Render the bodies of `articles` again (a picture or an embed they show changed),
     without touching anything an editor wrote, its version or its time."""
+    from django.db.models import F
+
     from .models import Article
 
     for article in articles.only("id", "body", "lead_image_id"):
         rendered = article.render_body()
         # The structured data lists the body's pictures: the next reader makes it again.
         Article.objects.filter(pk=article.pk).update(
-            body_html=rendered.html, body_media=rendered.media, structured_data=None
+            body_html=rendered.html,
+            body_media=rendered.media,
+            structured_data=None,
+            page_html=None,
+            page_html_generation=F("page_html_generation") + 1,
         )
         rendered.record(article)

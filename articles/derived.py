@@ -4,7 +4,12 @@ article, or something the page shows of it, is saved: not when a reader asks.
 - `Article.related_ids`: its related stories, ranked (`articles.related`), and the
   stories it ranks ranked again, so a new story joins their lists;
 - `Article.structured_data`: its schema.org JSON-LD (`articles.seo.news_article`); for
-  live coverage with its latest published updates (a `LiveUpdate` saved refreshes it).
+  live coverage with its latest published updates (a `LiveUpdate` saved refreshes it);
+- `Article.page_html`: the finished markup of its page's head (meta tags, JSON-LD) and
+  story (headline, byline, dateline, lead picture, body, corrections, topics, authors),
+  so a full render of the page runs no template for them and no query for its bylines,
+  tags and corrections. What changes with time or elsewhere stays out of it: the series
+  navigation, the related stories and the comments.
 
 (The sanitised body, word count and search vectors are made in `Article.save()` and
 `articles.search`; each comment's HTML in `Comment.save()`.)
@@ -13,25 +18,41 @@ Both are made by a background task once the change commits, once per article how
 many saves the transaction holds (the admin's form and inlines, an import); when what
 they hold differs, `articles.signals.derived_data_changed` tells the caches.
 
-What the structured data names from elsewhere (a section, an author, a tag, a picture,
-a series) is cleared when that changes, in one UPDATE, and the next reader makes it
-again, once; so is an article saved before the data was kept.
+What they name from elsewhere (a section, an author, a tag, a picture, a series) is
+cleared when that changes, in one UPDATE, and the next reader makes it again, once; so is
+an article saved before the data was kept.
+
+The page's markup is cleared at once by any change it shows (`forget_pages`), in the
+changing transaction, so no reader ever gets an old headline back; each clearing raises
+`Article.page_html_generation`, and markup is kept only if the generation it was made
+from is still the article's (`keep_page_html`): a render that raced a change is used
+once and never kept.
 """
 
+import functools
+import hashlib
 import json
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.db.models.signals import post_delete
+from django.template.loader import render_to_string
 
 from newsroom.tasks import background
 
 from . import related, seo
-from .models import Article, Byline, Correction, LiveUpdate
+from .models import Article, Byline, Correction, LiveUpdate, RelatedLink
 from .signals import derived_data_changed
 
 DESCRIBED = ("section", "lead_image", "series")
+# The parts of an article page kept whole in Article.page_html, and their templates.
+PAGE_PARTS = {
+    "head": "articles/parts/head.html",
+    "top": "articles/parts/story_top.html",
+    "rest": "articles/parts/story_rest.html",
+}
 
 
 class _Refresh:
@@ -93,7 +114,12 @@ def describe(article_id):
     data = json.loads(json.dumps(data, cls=DjangoJSONEncoder))  # as the database gives it back
     if data != story.structured_data:
         Article.objects.filter(pk=article_id).update(structured_data=data)
+        story.structured_data = data
         derived_data_changed.send(sender=Article, article_id=article_id)
+    if usable_page_html(story) is None:
+        from .views import ArticlePage
+
+        keep_page_html(story, render_page(ArticlePage(story, request=None)))
     return data
 
 
@@ -106,6 +132,83 @@ def live_blog_updates(article):
         .select_related("author")
         .order_by("-published_at", "-id")[: seo.LIVE_BLOG_UPDATES]
     )
+
+
+@functools.cache
+def page_html_format():
+    """What kept page markup was made with: the parts' templates and the settings they
+    show (the site's name, address, language, media and static addresses). Markup made
+    with anything else (a new release, a moved site) is made again on first read."""
+    from django.template.loader import get_template
+
+    made_with = [get_template(name).template.source for name in PAGE_PARTS.values()]
+    made_with += [
+        str(getattr(settings, name, ""))
+        for name in (
+            "NEWSROOM_SITE_NAME",
+            "NEWSROOM_SITE_URL",
+            "NEWSROOM_LANGUAGE",
+            "MEDIA_URL",
+            "STATIC_URL",
+            "TIME_ZONE",
+        )
+    ]
+    return hashlib.sha256("\0".join(made_with).encode()).hexdigest()[:16]
+
+
+def usable_page_html(article):
+    """The article's kept page markup, if it was made with what makes it now."""
+    parts = article.page_html
+    if isinstance(parts, dict) and parts.get("format") == page_html_format():
+        return parts
+    return None
+
+
+def render_page(page, preview=False):
+    """The finished markup of an article page's head and story (`PAGE_PARTS`), from
+    `page` (an `articles.views.ArticlePage`); it reads nothing of a request."""
+    context = {
+        "page": page,
+        "article": page.story,
+        "preview": preview,
+        "site_name": settings.NEWSROOM_SITE_NAME,
+        "site_language": settings.NEWSROOM_LANGUAGE,
+    }
+    parts = {part: render_to_string(name, context) for part, name in PAGE_PARTS.items()}
+    parts["links"] = related_links(page.story)
+    parts["format"] = page_html_format()
+    return parts
+
+
+def related_links(article):
+    """The related links its editors chose, in their order, as `page_html` keeps them:
+    `{"target": <article id>}` for a story of ours (whether it is live is read with the
+    page), the address and title for another site's."""
+    if article.pk is None:
+        return []
+    return [
+        {"target": target} if target else {"url": url, "title": title, "is_external": True}
+        for target, url, title in RelatedLink.objects.filter(article=article)
+        .order_by("position", "id")
+        .values_list("target_id", "url", "title")
+    ]
+
+
+def keep_page_html(article, parts):
+    """Keep `parts` as the article's page markup, unless something it shows has changed
+    since `article` was read (its generation moved on) or it is not published."""
+    if article.pk is None or article.status != Article.Status.PUBLISHED:
+        return
+    Article.objects.filter(
+        pk=article.pk,
+        status=Article.Status.PUBLISHED,
+        page_html_generation=article.page_html_generation,
+    ).update(page_html=parts)
+
+
+def forget_pages(articles):
+    """Clear the page markup of `articles` (something it shows changed): one UPDATE."""
+    articles.update(page_html=None, page_html_generation=F("page_html_generation") + 1)
 
 
 def structured_data(article, build):
@@ -126,12 +229,14 @@ def article_saved(sender, instance, raw=False, **kwargs):
 
 def tags_changed(sender, instance, raw=False, **kwargs):
     if not raw:
+        forget_pages(Article.objects.filter(pk=instance.content_object_id))
         refresh_after_commit(instance.content_object_id, rank=True)
 
 
 def shown_part_changed(sender, instance, raw=False, **kwargs):
     """A byline or a correction: what the article's structured data names."""
     if not raw:
+        forget_pages(Article.objects.filter(pk=instance.article_id))
         refresh_after_commit(instance.article_id)
 
 
@@ -148,9 +253,12 @@ def live_update_changed(sender, instance, raw=False, **kwargs):
 
 
 def forget_descriptions(articles):
+    """Something the articles' structured data and page markup name from elsewhere
+    changed: clear both (the next reader, or the next refresh, makes them again)."""
     articles.filter(status=Article.Status.PUBLISHED, structured_data__isnull=False).update(
         structured_data=None
     )
+    forget_pages(articles.filter(page_html__isnull=False))
 
 
 def section_changed(sender, instance, raw=False, **kwargs):

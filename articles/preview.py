@@ -36,7 +36,7 @@ def share_url(article):
 def _render(request, article):
     from .views import article_context
 
-    context = article_context(article, request)
+    context = article_context(article, request, preview=True)
     context["preview"] = True
     response = render(request, "articles/article_detail.html", context)
     add_never_cache_headers(response)

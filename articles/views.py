@@ -40,7 +40,6 @@ from .models import (
     Author,
     Byline,
     Correction,
-    RelatedLink,
     Section,
     Series,
     tags_in_use,
@@ -79,10 +78,11 @@ class ArticlePage:
     of queries, so a page whose fragments are kept reads nothing. `article` may hold
     only ARTICLE_PAGE_FIELDS; `load()` then reads the whole story for the fragments."""
 
-    def __init__(self, article, request, load=None):
+    def __init__(self, article, request, load=None, preview=False):
         self.article = article
         self.request = request
         self._load = load
+        self.preview = preview
 
     @property
     def title(self):
@@ -95,6 +95,20 @@ class ArticlePage:
     @cached_property
     def story(self):
         return self._load() if self._load else self.article
+
+    @cached_property
+    def parts(self):
+        """The finished markup of the page's head and story: kept with the article
+        when it was made for this version of it (`articles.derived`), made now and kept
+        otherwise; a preview's is always made now and never kept."""
+        story = self.story
+        if self.preview:
+            return derived.render_page(self, preview=True)
+        parts = derived.usable_page_html(story)
+        if parts is None:
+            parts = story.page_html = derived.render_page(self)
+            derived.keep_page_html(story, parts)
+        return parts
 
     @cached_property
     def _full(self):
@@ -130,7 +144,7 @@ class ArticlePage:
 
     @cached_property
     def related(self):
-        return related_stories(self.story)
+        return related_stories(self.story, self.parts["links"])
 
     @cached_property
     def series_nav(self):
@@ -164,6 +178,14 @@ class ArticlePage:
     def comments_page(self):
         return comments_page(self.request)
 
+    @property
+    def comment_counts(self):
+        """The thread's counts, when the page read them with the article (`published_keys`)."""
+        total = getattr(self.article, "comment_total", None)
+        if total is None:
+            return None
+        return {"total": total, "top": self.article.threads}
+
     @cached_property
     def comments_close(self):
         # The thread is kept no longer than comments stay open (its form goes then).
@@ -186,8 +208,8 @@ class ArticlePage:
         return [invalidation.article(self.article.pk), invalidation.comments(self.article.pk)]
 
 
-def article_context(article, request, load=None):
-    page = ArticlePage(article, request, load)
+def article_context(article, request, load=None, preview=False):
+    page = ArticlePage(article, request, load, preview=preview)
     return {
         "article": article,
         "page": page,
@@ -196,29 +218,32 @@ def article_context(article, request, load=None):
     }
 
 
-def related_stories(article):
-    """What the article's "More on this story" shows: the links its editors chose, in
-    their order (a story of ours only while it is live), then the automatic related
-    stories not already chosen, up to RELATED_STORIES in all (more when editors chose
-    more)."""
-    chosen = curated_links(article) if article.pk else []
-    targets = {link.target_id for link in chosen if not link.is_external}
-    depends_on(*(invalidation.card(pk) for pk in targets))
-    automatic = [story for story in related_articles(article) if story.pk not in targets]
-    items = [link if link.is_external else link.target for link in chosen]
-    return items + automatic[: max(0, related.RELATED_STORIES - len(items))]
-
-
-def curated_links(article):
-    """The article's RelatedLinks whose target (if any) is live, with what a card shows
-    of the target, in one query."""
-    target_fields = [f"target__{name}" for name in LIST_FIELDS]
-    return list(
-        RelatedLink.objects.filter(article=article)
-        .filter(Q(target__isnull=True) | Q(target__in=Article.objects.live().values("pk")))
-        .select_related("target", "target__section", "target__lead_image")
-        .only("article_id", "position", "url", "title", "target_id", *target_fields)
-    )
+def related_stories(article, links):
+    """What the article's "More on this story" shows: the links its editors chose
+    (`links`, as `articles.derived.related_links` keeps them), in their order (a story
+    of ours only while it is live), then the automatic related stories not already
+    chosen, up to RELATED_STORIES in all (more when editors chose more). One query reads
+    every story of ours among them, through `live()`."""
+    targets = [link["target"] for link in links if "target" in link]
+    ranked = related.related_ids(article) if article.pk else []
+    ids = list(dict.fromkeys([*targets, *ranked]))
+    found = {}
+    if ids:
+        found = {
+            story.pk: story
+            for story in Article.objects.live().filter(pk__in=ids).cards(bylines=False)
+        }
+    items = []
+    for link in links:
+        if "target" not in link:
+            items.append(link)
+        elif link["target"] in found:
+            items.append(found[link["target"]])
+    automatic = [found[pk] for pk in ranked if pk in found and pk not in targets]
+    automatic = automatic[: max(0, related.RELATED_STORIES - len(items))]
+    # A chosen story that is not live (yet) appears when it goes live: its card key.
+    depends_on(*(invalidation.card(pk) for pk in targets), *invalidation.cards(automatic))
+    return items + automatic
 
 
 def series_navigation(article):
@@ -243,19 +268,6 @@ def series_navigation(article):
         "previous": parts[index - 1] if index > 0 else None,
         "next": parts[index + 1] if index + 1 < len(parts) else None,
     }
-
-
-def related_articles(article):
-    """The related stories of `article` (ranked when it was saved, `articles.related`),
-    read through `live()`: one query, and a story withdrawn since drops out."""
-    ids = related.related_ids(article)
-    if not ids:
-        return []
-    live = Article.objects.live().filter(pk__in=ids).cards(bylines=False)
-    found = {story.pk: story for story in live}
-    stories = [found[pk] for pk in ids if pk in found]
-    depends_on(*invalidation.cards(stories))
-    return stories
 
 
 class ListPage(Sequence):
@@ -569,14 +581,14 @@ class CorrectionsView(ArticleListView):
 def published_keys(slug):
     """What an article page needs outside its fragments, and how many pages its
     comment thread has (a comment page past the last is a 404, never a kept page)."""
-    approved_threads = Count(
-        "comments",
-        filter=Q(comments__status="approved", comments__parent__isnull=True),
-    )
+    approved = Q(comments__status="approved")
     article = (
         Article.objects.filter(slug=slug, status=Article.Status.PUBLISHED)
         .only(*ARTICLE_PAGE_FIELDS)
-        .annotate(threads=approved_threads)
+        .annotate(
+            threads=Count("comments", filter=approved & Q(comments__parent__isnull=True)),
+            comment_total=Count("comments", filter=approved),
+        )
         .first()
     )
     if article is not None:

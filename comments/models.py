@@ -75,36 +75,39 @@ class CommentQuerySet(models.QuerySet):
                     rejected += 1
         return made, rejected
 
-    def thread_page(self, article, page_number, per_page=None, *, closed=False):
-        """One page of an article's approved thread in three queries, however many
-        comments there are: the counts, the top-level comments, and their replies.
-        Each comment comes as the finished markup stored when it was saved (the
-        closed form, without Reply links, when comments have closed).
+    def thread_page(self, article, page_number, per_page=None, *, closed=False, counts=None):
+        """One page of an article's approved thread in one query, however many comments
+        there are: the page's top-level comments and their replies (and one more for
+        the counts, unless the page read them with the article: `counts`, a dict of
+        `total` and `top`). Each comment comes as the finished markup stored when it
+        was saved (the closed form, without Reply links, when comments have closed).
 
         Returns a dict for the template: `total`, `comments` (top-level, each a dict
         of its `html` and its `replies`' markup), `page`, `pages`, `page_range`."""
         per_page = per_page or settings.COMMENTS_PER_PAGE
         markup = "html_closed" if closed else "html"
         approved = self.filter(article=article, status=Comment.Status.APPROVED)
-        counts = approved.aggregate(
-            total=Count("id"), top=Count("id", filter=Q(parent__isnull=True))
-        )
+        if counts is None:
+            counts = approved.aggregate(
+                total=Count("id"), top=Count("id", filter=Q(parent__isnull=True))
+            )
         pages = max(1, -(-counts["top"] // per_page))
         page = min(max(1, page_number), pages)
         start = (page - 1) * per_page
-        top = approved.filter(parent__isnull=True).order_by("created_at", "id")
-        threads = {
-            pk: {"html": html, "replies": []}
-            for pk, html in top.values_list("id", markup)[start : start + per_page]
-        }
-        if threads:
-            replies = (
-                approved.filter(parent_id__in=threads)
-                .order_by("created_at", "id")
-                .values_list("parent_id", markup)
-            )
-            for parent_id, html in replies:
-                threads[parent_id]["replies"].append(html)
+        shown = (
+            approved.filter(parent__isnull=True)
+            .order_by("created_at", "id")
+            .values("id")[start : start + per_page]
+        )
+        rows = list(
+            approved.filter(Q(id__in=shown) | Q(parent_id__in=shown))
+            .order_by("created_at", "id")
+            .values_list("id", "parent_id", markup)
+        )
+        threads = {pk: {"html": html, "replies": []} for pk, parent, html in rows if not parent}
+        for _pk, parent, html in rows:
+            if parent in threads:
+                threads[parent]["replies"].append(html)
         return {
             "total": counts["total"],
             "comments": list(threads.values()),

@@ -201,6 +201,19 @@ class Article(models.Model):
         editable=False,
         help_text="schema.org JSON-LD, made when the article is saved (articles/derived.py).",
     )
+    page_html = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The finished markup of the page's head and story, made once per change "
+        "(articles/derived.py); empty when something it shows has changed since.",
+    )
+    page_html_generation = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised whenever something the page's markup shows changes: markup made "
+        "from an older generation is never kept.",
+    )
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised on every save; guards against lost edits."
     )
@@ -269,8 +282,11 @@ class Article(models.Model):
         self.updated_at = timezone.now()
         bump = self.pk is not None and not self._state.adding
         before = None
+        # What the page's finished markup showed may have changed (articles/derived.py).
+        self.page_html = None
         if bump:
             self.version = F("version") + 1
+            self.page_html_generation = F("page_html_generation") + 1
             before = (
                 type(self)
                 .objects.filter(pk=self.pk)
@@ -280,7 +296,9 @@ class Article(models.Model):
         super().save(*args, **kwargs)
         rendered.record(self)
         if bump:
-            self.version = type(self).objects.values_list("version", flat=True).get(pk=self.pk)
+            self.version, self.page_html_generation = (
+                type(self).objects.values_list("version", "page_html_generation").get(pk=self.pk)
+            )
         if before:
             self._keep_old_address(before)
 

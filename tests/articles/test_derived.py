@@ -111,3 +111,187 @@ def test_a_refresh_that_changes_what_a_page_shows_ends_the_page(
     with django_capture_on_commit_callbacks(execute=True):
         ArticleFactory(section=section, tags=["harbour"], headline="A newer harbour story")
     assert "A newer harbour story" in client.get(story.get_absolute_url()).content.decode()
+
+
+# The page's finished markup (Article.page_html) ------------------------------------
+
+
+def full_render(client, article):
+    """The page as the first reader after a change gets it (no page or fragment cache)."""
+    return client.get(article.get_absolute_url()).content.decode()
+
+
+def kept_markup(article):
+    return Article.objects.values_list("page_html", flat=True).get(pk=article.pk)
+
+
+@pytest.fixture
+def renders_in_full(settings):
+    settings.PAGE_CACHE_SECONDS = settings.FRAGMENT_CACHE_SECONDS = 0
+
+
+def test_the_first_full_render_keeps_the_pages_markup_and_the_next_reads_it(
+    client, renders_in_full, django_assert_num_queries
+):
+    story = ArticleFactory(
+        headline="Harbour wall breached",
+        authors=[AuthorFactory(name="Ada Reed")],
+        tags=["harbour"],
+    )
+    Article.objects.filter(pk=story.pk).update(page_html=None)
+    first = full_render(client, story)
+    kept = kept_markup(story)
+    assert "Harbour wall breached" in kept["top"] and "Ada Reed" in kept["top"]
+    assert 'rel="tag">harbour</a>' in kept["rest"]
+    assert '<link rel="canonical"' in kept["head"]
+    # Read again: the same page, without reading bylines, tags or corrections.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        again = full_render(client, story)
+    assert again == first
+    tables = " ".join(q["sql"] for q in queries)
+    for table in ("articles_byline", "taggit_tag", "articles_correction"):
+        assert table not in tables
+
+
+def _rename_section(story):
+    story.section.name = "Harbour Affairs"
+    story.section.save()
+    return "Harbour Affairs"
+
+
+def _rename_author(story):
+    author = story.bylines.get().author
+    author.name = "Ada Reed-Lovelace"
+    author.save()
+    return "Ada Reed-Lovelace"
+
+
+def _rename_tag(story):
+    tag = story.tags.get()
+    tag.name = "Harbours and docks"
+    tag.save()
+    return "Harbours and docks"
+
+
+def _add_tag(story):
+    story.tags.add("lighthouses")
+    return "lighthouses"
+
+
+def _add_byline(story):
+    from articles.models import Byline
+
+    Byline.objects.create(article=story, author=AuthorFactory(name="Tom Quay"), position=2)
+    return "Tom Quay"
+
+
+def _add_correction(story):
+    Correction.objects.create(article=story, text="The wall is 40 metres long, not 400.")
+    return "not 400"
+
+
+def _edit_story(story):
+    story.refresh_from_db()
+    story.standfirst = "Sea water reached the old town."
+    story.save()
+    return "Sea water reached the old town."
+
+
+def _change_lead_picture(story):
+    from tests.factories import ImageFactory
+
+    image = ImageFactory(alt_text="The breach at dawn")
+    Article.objects.filter(pk=story.pk).update(lead_image=image, page_html=None)
+    image.alt_text = "The breach at dawn, from the pier"
+    image.save()
+    return "The breach at dawn, from the pier"
+
+
+def _rename_series(story):
+    from articles.models import Series
+
+    series = Series.objects.create(title="The storm", slug="the-storm")
+    story.refresh_from_db()
+    story.series = series
+    story.save()
+    series.title = "The great storm"
+    series.save()
+    return "The great storm"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _rename_section,
+        _rename_author,
+        _rename_tag,
+        _add_tag,
+        _add_byline,
+        _add_correction,
+        _edit_story,
+        _change_lead_picture,
+        _rename_series,
+    ],
+    ids=lambda change: change.__name__.strip("_"),
+)
+def test_whatever_the_markup_shows_changing_reaches_the_next_full_render(
+    client, renders_in_full, change
+):
+    story = ArticleFactory(
+        headline="Harbour wall breached",
+        authors=[AuthorFactory(name="Ada Reed")],
+        tags=["harbour"],
+    )
+    full_render(client, story)
+    assert kept_markup(story) is not None
+    shown = change(story)
+    story.refresh_from_db()
+    assert shown in full_render(client, story)
+    # ...and what is kept now is the new markup.
+    assert shown in json.dumps(kept_markup(story))
+
+
+def test_markup_made_from_an_older_generation_is_never_kept(client, renders_in_full):
+    """A render that read the article before a change committed must not keep what it
+    made once the change has cleared the markup."""
+    from articles import derived
+    from articles.views import ArticlePage
+
+    story = ArticleFactory(headline="Harbour wall breached")
+    Article.objects.filter(pk=story.pk).update(page_html=None)
+    before = Article.objects.get(pk=story.pk)
+    made = derived.render_page(ArticlePage(before, request=None))
+    # Meanwhile an editor saves a new headline (clearing the markup, a new generation).
+    story.refresh_from_db()
+    story.headline = "Harbour wall holds"
+    story.save()
+    Article.objects.filter(pk=story.pk).update(page_html=None)
+    derived.keep_page_html(before, made)
+    assert kept_markup(story) is None
+    assert "Harbour wall holds" in full_render(client, story)
+
+
+def test_markup_made_for_another_site_address_is_made_again(client, renders_in_full, settings):
+    from articles import derived
+
+    story = ArticleFactory()
+    full_render(client, story)
+    settings.NEWSROOM_SITE_URL = "https://news.example.net"
+    derived.page_html_format.cache_clear()
+    try:
+        assert 'href="https://news.example.net/' in full_render(client, story)
+    finally:
+        derived.page_html_format.cache_clear()
+
+
+def test_previews_never_keep_markup_and_show_the_draft(client, editor):
+    story = ArticleFactory(draft=True, headline="Draft: harbour wall")
+    client.force_login(editor)
+    from django.urls import reverse
+
+    response = client.get(reverse("articles:preview", kwargs={"pk": story.pk}))
+    assert "Draft: harbour wall" in response.content.decode()
+    assert kept_markup(story) is None

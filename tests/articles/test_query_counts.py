@@ -163,7 +163,7 @@ def test_article_page_query_count_is_fixed(client, no_page_cache, django_assert_
     assert response.status_code == 200
 
 
-# the article's keys (with its number of comment threads), the whole article, bylines
-# with authors, tags, corrections, the editors' related links, related stories, section
-# menu, and the comments section's own three (count, comments, replies).
-ARTICLE_QUERIES = 11
+# the article's keys (with its comment counts), the whole article (its head and story kept
+# whole in page_html), the stories of ours among its related links and related stories,
+# the section menu, and the comments section's one (a page of comments with their replies).
+ARTICLE_QUERIES = 5

@@ -153,7 +153,7 @@ def test_preview_context_adds_noindex_and_banner_and_no_json_ld(rf, article):
     from articles.views import article_context
 
     request = rf.get("/preview/")
-    context = article_context(article, request) | {"preview": True}
+    context = article_context(article, request, preview=True) | {"preview": True}
     html = render_to_string("articles/article_detail.html", context, request=request)
     assert '<meta name="robots" content="noindex, nofollow">' in html
     assert 'class="preview-banner"' in html
