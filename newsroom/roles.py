@@ -21,6 +21,9 @@ ROLE_PERMISSIONS = {
         "articles.view_correction",
         "articles.view_revision",
         *(f"articles.{action}_relatedlink" for action in CRUD),
+        "articles.add_liveupdate",
+        "articles.change_liveupdate",
+        "articles.view_liveupdate",
         "articles.view_series",
         "taggit.view_tag",
     ],
@@ -37,6 +40,8 @@ ROLE_PERMISSIONS = {
                 "slugredirect",
                 "series",
                 "relatedlink",
+                "liveupdate",
+                "breaking",
             )
         ),
         "articles.add_article",

@@ -4,6 +4,14 @@ from .article import ArticleAdmin
 from .changelist import short_datetime
 from .filters import AuthorFilter
 from .images import ImageAdmin
+from .live import BreakingAdmin
 from .others import SectionAdmin
 
-__all__ = ["ArticleAdmin", "AuthorFilter", "ImageAdmin", "SectionAdmin", "short_datetime"]
+__all__ = [
+    "ArticleAdmin",
+    "AuthorFilter",
+    "BreakingAdmin",
+    "ImageAdmin",
+    "SectionAdmin",
+    "short_datetime",
+]
