@@ -12,15 +12,6 @@ from . import images, workflow
 from .models import Article, Image, Revision
 from .richtext import STORY_NODES, figure_kind, parse
 
-#: The buttons of the article form: POST value of `_workflow` → what it does.
-WORKFLOW_ACTIONS = {
-    "submit": "Submit for review",
-    "publish": "Publish now",
-    "schedule": "Schedule",
-    "withdraw": "Withdraw",
-    "return_to_draft": "Back to draft",
-}
-
 
 class DeskProseEditorWidget(AdminProseEditorWidget):
     """The prose editor without an inline import map, so it runs under a strict
@@ -158,39 +149,20 @@ class ArticleAdminForm(forms.ModelForm):
         )
 
     def _check_workflow(self, cleaned):
-        action, user, article = self.workflow_action, self.user, self.instance
+        """The button pressed, by the workflow's one table, from the stored status."""
+        action, user = self.workflow_action, self.user
         if not action or user is None:
             return
-        if action not in WORKFLOW_ACTIONS:
-            raise ValidationError("Unknown action.", code="workflow")
-        if action == "submit":
-            if article.status != Article.Status.DRAFT:
-                raise ValidationError("Only a draft can be submitted for review.", code="workflow")
-            if not workflow.can_submit(user, article):
-                raise ValidationError("You may not submit this article.", code="permission")
-            return
-        if action == "return_to_draft":
-            if article.status == Article.Status.REVIEW and workflow.can_edit(user, article):
-                return
-            if article.is_scheduled and workflow.can_publish(user):
-                return
-            raise ValidationError("This article cannot be sent back to draft.", code="workflow")
-        if not workflow.can_publish(user):
-            raise ValidationError(
-                "Only an editor may publish, schedule or withdraw articles. "
-                "Use “Submit for review” to send it to the desk.",
-                code="permission",
-            )
+        refused = workflow.refusal(user, self.instance, action)
+        if refused:
+            code, message = refused
+            raise ValidationError(message, code=code)
         when = cleaned.get("published_at")
         if action == "schedule" and (when is None or when <= timezone.now()):
             self.add_error(
                 "published_at",
                 "To schedule, enter a time in the future here. "
                 "To publish straight away, use “Publish now”.",
-            )
-        if action == "withdraw" and article.status != Article.Status.PUBLISHED:
-            raise ValidationError(
-                "Only a published or scheduled article can be withdrawn.", code="workflow"
             )
 
 

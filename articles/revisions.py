@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import strip_tags
 
 from .models import Article, Byline, Revision
@@ -105,6 +107,8 @@ def restore(revision, *, by):
             Byline.objects.create(article=article, author_id=author_id, position=position)
     if "tags" in data:
         article.tags.set(data["tags"], clear=True)
+    when = date_format(timezone.localtime(revision.created_at), "DATETIME_FORMAT")
+    article.events.create(actor=by, action="restore", detail=f"The version of {when}")
     return record(article, by)
 
 
@@ -154,6 +158,7 @@ def diff(old, new):
     from .models import Author, Image, Section
 
     names = {
+        "status": dict(Article.Status.choices),
         "section_id": dict(
             Section.objects.filter(
                 pk__in=[old.get("section_id"), new.get("section_id")]

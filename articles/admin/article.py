@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Prefetch, URLField
 from django.db.models.expressions import RawSQL
 from django.utils.html import format_html
@@ -11,8 +11,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from .. import revisions, workflow
-from ..forms import WORKFLOW_ACTIONS, ArticleAdminForm
-from ..models import Article, Author, Byline, Correction, RelatedLink
+from ..forms import ArticleAdminForm
+from ..models import Article, ArticleEvent, Author, Byline, Correction, RelatedLink, Revision
 from ..richtext import sanitize_body
 from .changelist import CappedCountPaginator, DeskChangeList, short_datetime
 from .filters import AuthorFilter, DeskStatusFilter, TagFilter
@@ -275,7 +275,7 @@ class ArticleAdmin(ArticleViews, admin.ModelAdmin):
         try:
             if action == "schedule":
                 obj.schedule(obj.published_at, by=user)
-            elif action in WORKFLOW_ACTIONS:
+            elif action:
                 getattr(obj, action)(by=user)
             else:
                 obj.save()
@@ -284,23 +284,12 @@ class ArticleAdmin(ArticleViews, admin.ModelAdmin):
             raise PermissionDenied(" ".join(exc.messages)) from exc
         if action:
             # Said instead of the admin's generic "was changed successfully".
-            request._desk_message = self._action_message(obj, action)
+            when = short_datetime(obj.published_at) if obj.published_at else ""
+            request._desk_message = workflow.TRANSITIONS[action].done.format(article=obj, when=when)
 
     def message_user(self, request, message, *args, **kwargs):
         message = request.__dict__.pop("_desk_message", None) or message
         super().message_user(request, message, *args, **kwargs)
-
-    def _action_message(self, obj, action):
-        if action == "submit":
-            return f"“{obj}” is now waiting for review by an editor."
-        if action == "publish":
-            return f"“{obj}” is live."
-        if action == "schedule":
-            when = short_datetime(obj.published_at)
-            return f"“{obj}” is scheduled: it goes live by itself on {when}."
-        if action == "withdraw":
-            return f"“{obj}” was withdrawn; readers now get “410 Gone”."
-        return f"“{obj}” is a draft again."
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -310,7 +299,35 @@ class ArticleAdmin(ArticleViews, admin.ModelAdmin):
             author = Author.objects.filter(user=request.user).first()
             if author is not None:
                 Byline.objects.create(article=article, author=author, position=0)
+        if not change:
+            article.events.create(
+                actor=request.user, action="create", created_at=article.created_at
+            )
         revisions.record(article, request.user)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        # The history outlives the story: each deletion is kept with its headline.
+        ArticleEvent.objects.bulk_create(
+            ArticleEvent(
+                article=article,
+                actor=request.user,
+                action="delete",
+                detail=f"“{article.headline}” ({article.desk_status[1]})",
+            )
+            for article in queryset
+        )
+        super().delete_queryset(request, queryset)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # A story's revisions go with it; nobody may delete them one by one, which is
+        # no reason to keep the story.
+        perms_needed.discard(Revision._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Article.objects.filter(pk=obj.pk))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(
@@ -322,34 +339,5 @@ class ArticleAdmin(ArticleViews, admin.ModelAdmin):
 
     def workflow_buttons(self, request, obj):
         """The buttons that move this article on, for this user: (action, label, help)."""
-        user = request.user
         article = obj or Article(status=Article.Status.DRAFT)
-        if obj is not None and not workflow.can_edit(user, obj):
-            return []
-        buttons = []
-        publisher = workflow.can_publish(user)
-        status = article.status
-        if status == Article.Status.DRAFT and workflow.can_submit(user, article):
-            buttons.append(
-                ("submit", "Submit for review", "Saves and sends it to an editor to check.")
-            )
-        if publisher and (status != Article.Status.PUBLISHED or article.is_scheduled):
-            buttons.append(
-                ("publish", "Publish now", "Saves and puts it on the site straight away.")
-            )
-            buttons.append(
-                (
-                    "schedule",
-                    "Schedule",
-                    "Saves and publishes it at the “Published at” time (set a future time).",
-                )
-            )
-        if status == Article.Status.REVIEW or (publisher and article.is_scheduled):
-            buttons.append(
-                ("return_to_draft", "Back to draft", "Takes it out of review or off the schedule.")
-            )
-        if publisher and status == Article.Status.PUBLISHED:
-            buttons.append(
-                ("withdraw", "Withdraw", "Takes it off the site; readers get “410 Gone”.")
-            )
-        return buttons
+        return [(t.action, t.label, t.help) for t in workflow.available(request.user, article)]

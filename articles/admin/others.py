@@ -6,7 +6,16 @@ from django.contrib import admin
 from newsroom.admin import ReadOnlyAdminMixin
 
 from .. import body
-from ..models import Author, Correction, Embed, Revision, Section, Series, SlugRedirect
+from ..models import (
+    ArticleEvent,
+    Author,
+    Correction,
+    Embed,
+    Revision,
+    Section,
+    Series,
+    SlugRedirect,
+)
 
 
 @admin.register(Section)
@@ -79,3 +88,14 @@ class SlugRedirectAdmin(admin.ModelAdmin):
     list_select_related = ["article"]
     search_fields = ["old_path", "article__headline"]
     autocomplete_fields = ["article"]
+
+
+@admin.register(ArticleEvent)
+class ArticleEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The desk's history: who submitted, published, withdrew, restored or deleted what."""
+
+    list_display = ["created_at", "action", "article", "detail", "actor"]
+    list_filter = ["action"]
+    list_select_related = ["article", "actor"]
+    search_fields = ["article__headline", "detail"]
+    date_hierarchy = "created_at"

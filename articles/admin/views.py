@@ -77,12 +77,16 @@ class ArticleViews:
     def revisions_view(self, request, object_id):
         article = self._viewable(request, object_id)
         history = list(article.revisions.select_related("created_by"))
+        labels = dict(Article.Status.choices)
+        for revision in history:
+            revision.status_label = labels.get(revision.data.get("status"), "—")
         context = {
             **self.admin_site.each_context(request),
             "title": f"History of “{article}”",
             "opts": self.opts,
             "original": article,
             "revisions": history,
+            "events": article.events.select_related("actor")[:100],
             "can_restore": workflow.can_publish(request.user),
         }
         return TemplateResponse(request, "admin/articles/article/revisions.html", context)

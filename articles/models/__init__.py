@@ -11,7 +11,7 @@ from .article import (
     TaggedArticle,
     tags_in_use,
 )
-from .desk import Revision
+from .desk import ArticleEvent, Revision
 from .live import Breaking, LiveUpdate, LiveUpdateQuerySet
 from .media import Embed, Image
 from .story import BodyImage, RelatedLink, Series
@@ -20,6 +20,7 @@ from .taxonomy import Author, Section
 __all__ = [
     "LIST_FIELDS",
     "Article",
+    "ArticleEvent",
     "ArticleQuerySet",
     "Author",
     "BodyImage",

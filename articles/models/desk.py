@@ -1,4 +1,4 @@
-"""The desk's own records: revisions."""
+"""The desk's own records: revisions and the history of what was done to each story."""
 
 from django.conf import settings
 from django.db import models
@@ -21,3 +21,60 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"Revision of {self.article} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ArticleEvent(models.Model):
+    """Who did what to a story, when: the desk's history. Kept when the story is deleted."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        SUBMIT = "submit", "Submitted for review"
+        RETURN_TO_DRAFT = "return_to_draft", "Sent back to draft"
+        PUBLISH = "publish", "Published"
+        SCHEDULE = "schedule", "Scheduled"
+        WITHDRAW = "withdraw", "Withdrawn"
+        RESTORE = "restore", "Restored a version"
+        ASSIGN = "assign", "Assigned"
+        DELETE = "delete", "Deleted"
+
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["article", "-created_at"], name="articleevent_article"),
+            models.Index(fields=["-created_at"], name="articleevent_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    action__in=[
+                        "create",
+                        "submit",
+                        "return_to_draft",
+                        "publish",
+                        "schedule",
+                        "withdraw",
+                        "restore",
+                        "assign",
+                        "delete",
+                    ]
+                ),
+                name="articleevent_action_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.article or self.detail}"

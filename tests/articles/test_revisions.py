@@ -132,3 +132,33 @@ def test_revision_of_another_article_cannot_be_restored(client, editor):
     foreign = revisions.record(other, editor)
     client.force_login(editor)
     assert client.post(restore_url(article, foreign)).status_code == 404
+
+
+def test_an_imported_story_saved_in_the_admin_shows_its_history(client, editor):
+    """Its first revision has no author (the import made it); the pages still answer,
+    and statuses read as the desk says them."""
+    import io
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    courier = Path(__file__).resolve().parents[1] / "fixtures" / "wordpress" / "courier.xml"
+    call_command("import_wordpress", str(courier), stdout=io.StringIO(), stderr=io.StringIO())
+    article = Article.objects.get(wp_id=101)
+    client.force_login(editor)
+    assert post_change(client, article, "withdraw").status_code == 302
+
+    history = list(article.revisions.order_by("created_at", "id"))
+    assert history[0].created_by is None
+    page = client.get(reverse("admin:articles_article_revisions", args=[article.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<td>Withdrawn</td>" in html and "<td>Published</td>" in html
+
+    compare = client.get(
+        reverse("admin:articles_article_compare", args=[article.pk]),
+        {"a": history[0].pk, "b": history[-1].pk},
+    )
+    assert compare.status_code == 200
+    text = compare.content.decode()
+    assert "<del>Published</del>" in text and "<ins>Withdrawn</ins>" in text
