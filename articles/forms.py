@@ -111,8 +111,10 @@ class ArticleAdminForm(forms.ModelForm):
         return cleaned
 
     def _check_version(self):
-        """Refuse to save over someone else's newer save. The admin runs the whole
-        request in a transaction, so the row lock is held until our save is done."""
+        """Refuse to save over someone else's newer save, and refuse a save that does not
+        say which version it was made from (a form missing or emptying the field could
+        otherwise skip the check). The admin runs the whole request in a transaction, so
+        the row lock is held until our save is done."""
         if not self.instance.pk:
             return
         loaded = self.cleaned_data.get("loaded_version")
@@ -120,8 +122,20 @@ class ArticleAdminForm(forms.ModelForm):
         if transaction.get_connection(rows.db).in_atomic_block:
             rows = rows.select_for_update()
         current = rows.values_list("version", flat=True).first()
-        if loaded is None or current is None or loaded == current:
+        if current is None or loaded == current:
             return
+        # Save again to keep this version over theirs; theirs stays in the history.
+        data = self.data.copy()
+        data["loaded_version"] = current
+        self.data = data
+        if loaded is None:
+            raise ValidationError(
+                "This form did not say which version of the article it was made from, so "
+                "your changes were not saved over the current text. Your text is still in "
+                "the form below; compare it with the article's history, then press Save "
+                "again to keep your version.",
+                code="conflict",
+            )
         latest = (
             Revision.objects.filter(article_id=self.instance.pk)
             .select_related("created_by")
@@ -135,10 +149,6 @@ class ArticleAdminForm(forms.ModelForm):
         when = (
             date_format(timezone.localtime(latest.created_at), "DATETIME_FORMAT") if latest else ""
         )
-        # Save again to keep this version over theirs; theirs stays in the history.
-        data = self.data.copy()
-        data["loaded_version"] = current
-        self.data = data
         raise ValidationError(
             "%(who)s saved this article%(when)s while you were editing, so your changes "
             "were not saved. Your text is still in the form below. Compare it with "

@@ -221,6 +221,36 @@ def test_second_editor_save_is_refused_and_their_text_kept(client, editor, super
     assert "First editor's headline" in article.revisions.values_list("data__headline", flat=True)
 
 
+@pytest.mark.parametrize("version", ["missing", "empty"])
+def test_a_save_without_its_version_is_refused_like_a_stale_one(client, editor, version):
+    """Leaving out or emptying the version field does not skip the lost-edit check."""
+    from django.test import Client
+
+    article = ArticleFactory(draft=True, headline="Original")
+    other = Client()
+    other.force_login(editor)
+    other_data = form_data(other.get(change_url(article)))
+    client.force_login(editor)
+    data = form_data(client.get(change_url(article)))
+    other_data.update(headline="The other editor's headline", _continue="1")
+    assert other.post(change_url(article), other_data).status_code == 302
+
+    if version == "missing":
+        del data["loaded_version"]
+    else:
+        data["loaded_version"] = ""
+    data.update(headline="Blind headline", body="<p>Blind body</p>")
+    response = client.post(change_url(article), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "did not say which version" in html
+    assert "Blind body" in html
+    article.refresh_from_db()
+    assert article.headline == "The other editor's headline"
+    # The form now carries the version, so saving again is a knowing choice.
+    assert int(form_data(response)["loaded_version"]) == article.version
+
+
 def test_change_form_runs_under_a_strict_csp(client, editor):
     """The prose editor loads from files: no inline script, no inline import map."""
     article = ArticleFactory(draft=True)
