@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django_prose_editor.widgets import AdminProseEditorWidget
 
 from . import images, workflow
-from .models import Article, Image, Revision
+from .models import Article, Image, LiveUpdate, Revision
 from .richtext import STORY_NODES, figure_kind, parse
 
 
@@ -214,4 +214,60 @@ class ImageAdminForm(forms.ModelForm):
             value = cleaned.get(name)
             if value is not None and not 0 <= value <= 1:
                 self.add_error(name, "Use a number from 0 to 1.")
+        return cleaned
+
+
+class LiveUpdateForm(forms.ModelForm):
+    """An update to a live article: the compact form at the top of its desk page, and
+    the update's own change form. `loaded_version` refuses a save over a newer one."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = LiveUpdate
+        fields = ["title", "body", "author", "pinned", "key_event"]
+        widgets = {"body": DeskProseEditorWidget}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+        if "body" in self.fields:
+            ArticleAdminForm._configure_story_nodes(self.fields["body"].widget)
+            self.fields["body"].required = False
+
+    def _post_clean(self):
+        from . import embeds
+
+        super()._post_clean()
+        if "body" in self.errors:
+            return
+        for node in parse(self.instance.body or ""):
+            if figure_kind(node) == "data-embed":
+                try:
+                    embeds.check_url(node.attrs["data-embed"])
+                except ValidationError as exc:
+                    for message in exc.messages:
+                        self.add_error("body", message)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            loaded = cleaned.get("loaded_version")
+            current = (
+                type(self.instance)
+                .objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if loaded is not None and current is not None and loaded != current:
+                data = self.data.copy()
+                data["loaded_version"] = current
+                self.data = data
+                raise ValidationError(
+                    "Someone else saved this update while you were editing, so your "
+                    "changes were not saved. Your text is still below; press Save again "
+                    "to keep your version.",
+                    code="conflict",
+                )
         return cleaned

@@ -16,6 +16,7 @@ from ..models import Article, ArticleEvent, Author, Byline, Correction, RelatedL
 from ..richtext import sanitize_body
 from .changelist import CappedCountPaginator, DeskChangeList, short_datetime
 from .filters import AuthorFilter, DeskStatusFilter, TagFilter
+from .live import LiveDesk
 from .views import ArticleViews
 
 
@@ -60,7 +61,7 @@ class RelatedLinkInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleViews, admin.ModelAdmin):
+class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"
@@ -101,6 +102,14 @@ class ArticleAdmin(ArticleViews, admin.ModelAdmin):
         ("Section and tags", {"fields": ["section", "tags", "featured"]}),
         ("Lead image", {"fields": ["lead_image", "lead_image_caption", "lead_image_credit"]}),
         ("Series", {"fields": ["series", "series_position"], "classes": ["collapse"]}),
+        (
+            "Live coverage",
+            {
+                "fields": ["kind", "coverage_ends_at"],
+                "description": "A live article shows its updates, newest first; post them "
+                "from the form at the top of this page once it is saved as live coverage.",
+            },
+        ),
         (
             "Publication",
             {
@@ -331,6 +340,7 @@ class ArticleAdmin(ArticleViews, admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(
+            live_desk=self.live_desk(request, obj, context.get("live_form")),
             workflow_buttons=self.workflow_buttons(request, obj),
             can_share_preview=obj is not None and workflow.can_publish(request.user),
             share_link=request.session.pop(f"desk-share-{obj.pk}", None) if obj else None,
