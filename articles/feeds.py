@@ -13,11 +13,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.text import Truncator
 
 from newsroom import invalidation
 from newsroom.caching import depends_on, public_page
 
-from . import seo
+from . import live, seo
 from .models import LIST_FIELDS, Article, Author, Correction, Section, Series, tags_in_use
 
 
@@ -261,3 +262,64 @@ class CorrectionsFeed(Feed):
 class CorrectionsAtomFeed(AtomMixin, CorrectionsFeed):
     def subtitle(self):
         return self.description()
+
+
+@method_decorator(public_page, name="__call__")
+class LiveUpdatesFeed(Feed):
+    """A live article's feed: its published updates, newest first."""
+
+    feed_type = NewsRssFeed
+    page_params = ()
+
+    def get_object(self, request, year, month, day, slug):
+        from .views import live_article
+
+        return live_article(request, year, month, day, slug)
+
+    def get_feed(self, obj, request):
+        return super().get_feed(obj, seo.SiteRequest(request))
+
+    def title(self, obj):
+        return f"{obj.headline} · {settings.NEWSROOM_SITE_NAME}"
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def description(self, obj):
+        return f"Live updates: {obj.headline}"
+
+    def items(self, obj):
+        depends_on(invalidation.article(obj.pk), invalidation.updates(obj.pk))
+        items = list(live.published(obj.pk)[: settings.FEED_ITEMS])
+        url = obj.get_absolute_url()
+        for item in items:
+            item.page_url = f"{url}#update-{item.pk}"
+        return items
+
+    def item_title(self, item):
+        return item.title or Truncator(seo.plain_text(item.body_html)).words(12)
+
+    def item_description(self, item):
+        return item.body_html
+
+    def item_link(self, item):
+        return item.page_url
+
+    def item_guid(self, item):
+        return seo.absolute(self.item_link(item))
+
+    def item_guid_is_permalink(self, item):
+        return True
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return max(item.published_at, item.updated_at)
+
+    def item_author_name(self, item):
+        return item.author.name if item.author_id else None
+
+
+class LiveUpdatesAtomFeed(AtomMixin, LiveUpdatesFeed):
+    pass

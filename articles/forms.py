@@ -260,7 +260,8 @@ class LiveUpdateForm(forms.ModelForm):
                 .values_list("version", flat=True)
                 .first()
             )
-            if loaded is not None and current is not None and loaded != current:
+            # A missing or emptied version is as stale as an old one: nothing skips it.
+            if current is not None and loaded != current:
                 data = self.data.copy()
                 data["loaded_version"] = current
                 self.data = data

@@ -134,6 +134,10 @@ class LiveCoverage:
         )
 
     @property
+    def feed_url(self):
+        return self.updates_url + "feed/"
+
+    @property
     def poll_seconds(self):
         return settings.LIVE_POLL_SECONDS
 

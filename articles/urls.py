@@ -34,6 +34,16 @@ urlpatterns = [
         live.live_updates,
         name="live_updates",
     ),
+    path(
+        "<yyyy:year>/<dd:month>/<dd:day>/<slug:slug>/updates/feed/",
+        feeds.LiveUpdatesFeed(),
+        name="feed_live_updates",
+    ),
+    path(
+        "<yyyy:year>/<dd:month>/<dd:day>/<slug:slug>/updates/feed/atom/",
+        feeds.LiveUpdatesAtomFeed(),
+        name="feed_live_updates_atom",
+    ),
     path("section/<slug:slug>/", views.SectionView.as_view(), name="section"),
     path("tag/<slug:slug>/", views.TagView.as_view(), name="tag"),
     path("author/<slug:slug>/", views.AuthorView.as_view(), name="author"),

@@ -107,8 +107,24 @@ class ArticleOut(Schema):
     lead_image: ImageOut | None
 
 
+class LiveUpdateOut(Schema):
+    id: int
+    url: str
+    title: str
+    body_html: str
+    author: str | None
+    pinned: bool
+    key_event: bool
+    published_at: datetime
+    updated_at: datetime
+
+
 class ArticleDetail(ArticleOut):
     corrections: list[CorrectionOut]
+    kind: str = Field(description="`story`, or `live` for live coverage.")
+    live_updates: list[LiveUpdateOut] = Field(
+        description="Live coverage: its latest published updates, newest first (empty for a story)."
+    )
 
 
 class ArticleList(Schema):

@@ -23,6 +23,7 @@ from taggit.models import Tag
 from newsroom import invalidation
 from newsroom.caching import depends_on, public_page
 
+from .. import live
 from ..models import Article, Author, Byline, Section, tags_in_use
 from ..seo import absolute
 from . import schemas
@@ -295,7 +296,34 @@ def article_detail(request, article_id: int):
         {"kind": c.kind, "text": c.text, "created_at": c.created_at}
         for c in sorted(article.corrections.all(), key=lambda c: c.created_at)
     ]
+    data["kind"] = article.kind
+    data["live_updates"] = live_updates_out(article)
     return data
+
+
+#: How many of a live article's latest updates its detail carries.
+API_LIVE_UPDATES = 50
+
+
+def live_updates_out(article):
+    if article.kind != Article.Kind.LIVE:
+        return []
+    depends_on(invalidation.updates(article.pk))
+    page = absolute(article.get_absolute_url())
+    return [
+        {
+            "id": update.pk,
+            "url": f"{page}#update-{update.pk}",
+            "title": update.title,
+            "body_html": update.body,
+            "author": update.author.name if update.author_id else None,
+            "pinned": update.pinned,
+            "key_event": update.key_event,
+            "published_at": update.published_at,
+            "updated_at": update.updated_at,
+        }
+        for update in live.published(article.pk)[:API_LIVE_UPDATES]
+    ]
 
 
 def _id_page(request, queryset, page, shape, key):

@@ -356,3 +356,44 @@ def test_a_story_keeps_its_news_article_json_ld(client, db):
     story = ArticleFactory()
     data = json.loads(JSON_LD.search(client.get(story.get_absolute_url()).content.decode())[1])
     assert data["@type"] == "NewsArticle" and "liveBlogUpdate" not in data
+
+
+# Feeds and the API ----------------------------------------------------------------
+
+
+def test_the_live_articles_feed_carries_its_published_updates_only(client, story, editor):
+    one = post(story, editor, "First update.", title="Polls open")
+    post(story, editor, "A draft.", publish=False)
+    gone = post(story, editor, "Gone.")
+    gone.withdraw(by=editor)
+    two = post(story, editor, "Second update.")
+    page = client.get(story.get_absolute_url()).content.decode()
+    feed_path = story.get_absolute_url() + "updates/feed/"
+    assert f'href="{feed_path}"' in page
+    for path in (feed_path, feed_path + "atom/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        xml = response.content.decode()
+        assert "First update." in xml and "Second update." in xml and "Polls open" in xml
+        assert "A draft." not in xml and "Gone." not in xml
+        assert xml.index(f"#update-{two.pk}") < xml.index(f"#update-{one.pk}")
+    plain = ArticleFactory()
+    assert client.get(plain.get_absolute_url() + "updates/feed/").status_code == 404
+
+
+def test_the_api_gives_a_live_articles_published_updates(client, story, editor):
+    post(story, editor, "First update.", key_event=True)
+    post(story, editor, "A draft.", publish=False)
+    gone = post(story, editor, "Gone.")
+    gone.withdraw(by=editor)
+    data = client.get(f"/api/v1/articles/{story.pk}/").json()
+    assert data["kind"] == "live"
+    assert [u["body_html"] for u in data["live_updates"]] == ["<p>First update.</p>"]
+    assert data["live_updates"][0]["key_event"] is True
+    plain = ArticleFactory()
+    data = client.get(f"/api/v1/articles/{plain.pk}/").json()
+    assert data["kind"] == "story" and data["live_updates"] == []
+    story.status = Article.Status.DRAFT
+    story.published_at = None
+    story.save()
+    assert client.get(f"/api/v1/articles/{story.pk}/").status_code == 404

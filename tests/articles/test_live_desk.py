@@ -160,3 +160,19 @@ def test_an_article_becomes_live_coverage_from_its_form(client, editor):
     assert response.status_code == 302, response.content.decode()[:3000]
     article.refresh_from_db()
     assert article.kind == Article.Kind.LIVE
+
+
+def test_an_edit_without_its_version_is_refused(client, story, editor):
+    client.force_login(editor)
+    update = LiveUpdate.objects.create(article=story, title="Before", body="<p>x</p>")
+    url = reverse("admin:articles_liveupdate_change", args=[update.pk])
+    data = form_data(client.get(url))
+    for version in (None, ""):
+        sent = {**data, "title": "Mine"}
+        if version is None:
+            sent.pop("loaded_version")
+        else:
+            sent["loaded_version"] = version
+        response = client.post(url, sent)
+        assert response.status_code == 200
+        assert LiveUpdate.objects.get(pk=update.pk).title == "Before"
