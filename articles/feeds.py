@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.html import escape
 from django.utils.text import Truncator
 
 from newsroom import invalidation
@@ -65,7 +66,8 @@ class ArticleFeed(Feed):
         return item.headline
 
     def item_description(self, item):
-        return item.standfirst
+        # An item's description is HTML to feed readers; the standfirst is plain text.
+        return escape(item.standfirst)
 
     def item_link(self, item):
         return item.get_absolute_url()
@@ -128,7 +130,7 @@ class SectionFeed(ArticleFeed):
         return obj.get_absolute_url()
 
     def description(self, obj=None):
-        return obj.description or f"The latest {obj.name} stories."
+        return escape(obj.description) or f"The latest {obj.name} stories."
 
     def articles(self, obj):
         return Article.objects.live().filter(section=obj)
@@ -202,7 +204,7 @@ class SeriesFeed(ArticleFeed):
         return obj.get_absolute_url()
 
     def description(self, obj=None):
-        return obj.description or f"The parts of the series “{obj.title}”."
+        return escape(obj.description) or f"The parts of the series “{obj.title}”."
 
     def articles(self, obj):
         return Article.objects.live().filter(series=obj)
@@ -241,7 +243,7 @@ class CorrectionsFeed(Feed):
         return f"{item.get_kind_display()}: {item.article.headline}"
 
     def item_description(self, item):
-        return item.text
+        return escape(item.text)
 
     def item_link(self, item):
         return item.article.get_absolute_url()
@@ -286,7 +288,7 @@ class LiveUpdatesFeed(Feed):
         return obj.get_absolute_url()
 
     def description(self, obj):
-        return f"Live updates: {obj.headline}"
+        return escape(f"Live updates: {obj.headline}")
 
     def items(self, obj):
         depends_on(invalidation.article(obj.pk), invalidation.updates(obj.pk))
