@@ -2,8 +2,10 @@
 
 Staff with access to articles preview any of them. An editor can also make a share
 link for someone without an account: signed (tampering breaks it), tied to one
-article, and expiring after `PREVIEW_LINK_HOURS` (48 by default). Previews are never
-cached and never indexed.
+article and its share generation (an editor revokes every link of a story by raising
+it, `Article.revoke_share_links()`), and expiring after `PREVIEW_LINK_HOURS` (48 by
+default). A withdrawn story is shown to no link. Previews are never cached and never
+indexed.
 """
 
 from django.conf import settings
@@ -26,7 +28,9 @@ def share_hours():
 
 
 def share_token(article):
-    return signing.dumps({"article": article.pk}, salt=SALT, compress=True)
+    return signing.dumps(
+        {"article": article.pk, "g": article.share_generation}, salt=SALT, compress=True
+    )
 
 
 def share_url(article):
@@ -64,4 +68,9 @@ def shared_preview(request, token):
     article = get_object_or_404(
         Article.objects.select_related("section", "lead_image", "series"), pk=data.get("article")
     )
+    # Links made before generations existed carry none: generation 0.
+    if data.get("g", 0) != article.share_generation:
+        raise Http404("This preview link was revoked; ask the editor for a new one.")
+    if article.status == Article.Status.WITHDRAWN:
+        raise Http404("This story was withdrawn.")
     return _render(request, article)

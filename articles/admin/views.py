@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
-from .. import editor, preview, revisions, workflow
+from .. import editor, preview, revisions, seo, workflow
 from ..models import Article, Revision
 
 
@@ -50,6 +50,11 @@ class ArticleViews:
                 "<path:object_id>/share-preview/",
                 wrap(require_POST(self.share_preview_view)),
                 name="articles_article_share_preview",
+            ),
+            path(
+                "<path:object_id>/revoke-previews/",
+                wrap(require_POST(self.revoke_previews_view)),
+                name="articles_article_revoke_previews",
             ),
             *super().get_urls(),
         ]
@@ -134,11 +139,22 @@ class ArticleViews:
         article = self._viewable(request, object_id)
         if not workflow.can_publish(request.user):
             raise PermissionDenied("Only an editor may share previews.")
-        link = request.build_absolute_uri(preview.share_url(article))
+        link = seo.absolute(preview.share_url(article))
         request.session[f"desk-share-{article.pk}"] = link
         messages.success(
             request,
             f"Preview link made; it works for {preview.share_hours()} hours for anyone who "
             "has it. Copy it from the box at the top of the form.",
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+    def revoke_previews_view(self, request, object_id):
+        article = self._viewable(request, object_id)
+        if not workflow.can_publish(request.user):
+            raise PermissionDenied("Only an editor may revoke preview links.")
+        article.revoke_share_links()
+        request.session.pop(f"desk-share-{article.pk}", None)
+        messages.success(
+            request, "Every preview link made for this story so far has stopped working."
         )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))

@@ -217,6 +217,11 @@ class Article(models.Model):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised on every save; guards against lost edits."
     )
+    share_generation = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Preview links carry it; raising it revokes every link made so far.",
+    )
     wp_id = models.PositiveBigIntegerField(
         null=True, blank=True, unique=True, editable=False, help_text="WordPress post ID."
     )
@@ -316,6 +321,13 @@ class Article(models.Model):
                 "day": f"{when.day:02d}",
                 "slug": slug,
             },
+        )
+
+    def revoke_share_links(self):
+        """Every preview link made for this story so far stops working."""
+        type(self).objects.filter(pk=self.pk).update(share_generation=F("share_generation") + 1)
+        self.share_generation = (
+            type(self).objects.values_list("share_generation", flat=True).get(pk=self.pk)
         )
 
     def set_body(self, markup):

@@ -80,7 +80,7 @@ def test_share_link_for_a_deleted_article_is_404():
     assert Client().get(url).status_code == 404
 
 
-def test_editor_makes_a_share_link_from_the_admin(client, editor, reporter):
+def test_editor_makes_a_share_link_from_the_admin(client, editor, reporter, settings):
     article = ArticleFactory(draft=True)
     url = reverse("admin:articles_article_share_preview", args=[article.pk])
     client.force_login(editor)
@@ -89,7 +89,62 @@ def test_editor_makes_a_share_link_from_the_admin(client, editor, reporter):
     html = response.content.decode()
     assert "/preview/share/" in html
     link = response.context["share_link"]
-    assert Client().get(link.split("testserver", 1)[1]).status_code == 200
+    assert link.startswith(settings.NEWSROOM_SITE_URL + "/preview/share/")
+    assert Client().get(link.removeprefix(settings.NEWSROOM_SITE_URL)).status_code == 200
 
     client.force_login(reporter)
     assert client.post(url).status_code == 403
+
+
+# -- Withdrawn stories and revoked links (issue 17, item 6) -------------------------
+
+
+def test_a_share_link_stops_showing_a_story_once_it_is_withdrawn(editor):
+    article = ArticleFactory(headline="Council leak")
+    url = preview.share_url(article)
+    assert Client().get(url).status_code == 200
+    article.withdraw(by=editor)
+    response = Client().get(url)
+    assert response.status_code == 404
+    assert b"Council leak" not in response.content
+    # A link made after the withdrawal shows nothing either.
+    assert Client().get(preview.share_url(article)).status_code == 404
+
+
+def test_an_editor_revokes_every_share_link_of_a_story(client, editor):
+    article = ArticleFactory(draft=True, headline="Exclusive interview")
+    other = ArticleFactory(draft=True)
+    first, second = preview.share_url(article), preview.share_url(article)
+    kept = preview.share_url(other)
+    client.force_login(editor)
+    revoke = reverse("admin:articles_article_revoke_previews", args=[article.pk])
+    assert client.get(revoke).status_code == 405  # a change is a POST
+    response = client.post(revoke, follow=True)
+    assert response.status_code == 200
+    assert "Every preview link made for this story so far has stopped working" in (
+        response.content.decode()
+    )
+    for url in (first, second):
+        refused = Client().get(url)
+        assert refused.status_code == 404
+        assert b"Exclusive interview" not in refused.content
+    assert Client().get(kept).status_code == 200  # other stories' links are untouched
+    article.refresh_from_db()
+    assert Client().get(preview.share_url(article)).status_code == 200  # a new link works
+
+
+def test_only_an_editor_may_revoke_share_links(client, reporter):
+    article = ArticleFactory(draft=True)
+    url = preview.share_url(article)
+    client.force_login(reporter)
+    revoke = reverse("admin:articles_article_revoke_previews", args=[article.pk])
+    assert client.post(revoke).status_code in (403, 404)
+    assert Client().get(url).status_code == 200
+
+
+def test_the_desk_offers_revoking_share_links_to_editors(client, editor):
+    article = ArticleFactory(draft=True)
+    client.force_login(editor)
+    html = client.get(reverse("admin:articles_article_change", args=[article.pk])).content
+    assert b"Revoke preview links" in html
+    assert reverse("admin:articles_article_revoke_previews", args=[article.pk]).encode() in html
