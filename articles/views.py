@@ -57,6 +57,7 @@ ARTICLE_PAGE_FIELDS = (
     "kind",
     "status",
     "published_at",
+    "expires_at",
     "version",
     "headline",
     "standfirst",
@@ -644,6 +645,8 @@ def article_detail(request, year, month, day, slug):
     except ValueError as exc:
         raise Http404("No such date.") from exc
     article = _published(request, slug)
+    if article is not None and article.is_expired:
+        return render(request, "410.html", {"article_slug": slug}, status=410)
     if article is None or not article.is_live:
         # Old addresses are answered by SlugRedirectFallbackMiddleware.
         withdrawn = Article.objects.filter(slug=slug, status=Article.Status.WITHDRAWN)

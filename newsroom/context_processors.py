@@ -25,6 +25,7 @@ def _breaking():
             "article__status",
             "article__slug",
             "article__published_at",
+            "article__expires_at",
             "article__created_at",
         )
         .first()

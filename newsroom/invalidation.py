@@ -143,6 +143,7 @@ def _stories(queryset, *key_functions):
 LISTED_FIELDS = (
     "status",
     "published_at",
+    "expires_at",
     "section_id",
     "slug",
     "featured",
@@ -151,7 +152,7 @@ LISTED_FIELDS = (
 )
 # What a card shows besides.
 CARD_FIELDS = (*LISTED_FIELDS, "headline", "standfirst", "lead_image_id")
-CLOCK_FIELDS = ("status", "published_at")
+CLOCK_FIELDS = ("status", "published_at", "expires_at")
 
 
 def _public(state):

@@ -52,8 +52,7 @@ def _wanted_events():
     return wanted
 
 
-def _live(status, published_at, now):
-    return status == "published" and published_at is not None and published_at <= now
+CLOCK_FIELDS = ("status", "published_at", "expires_at")
 
 
 def article_pre_save(sender, instance, raw=False, **kwargs):
@@ -62,7 +61,7 @@ def article_pre_save(sender, instance, raw=False, **kwargs):
     instance._webhook_before = None
     if instance._webhook_wanted and instance.pk is not None:
         instance._webhook_before = (
-            sender.objects.filter(pk=instance.pk).values("status", "published_at").first()
+            sender.objects.filter(pk=instance.pk).values(*CLOCK_FIELDS).first()
         )
 
 
@@ -70,9 +69,8 @@ def article_saved(sender, instance, raw=False, **kwargs):
     wanted = getattr(instance, "_webhook_wanted", None)
     if raw or not wanted:
         return
-    before = instance._webhook_before or {"status": "", "published_at": None}
-    now = timezone.now()
-    was_live = _live(before["status"], before["published_at"], now)
+    before = instance._webhook_before or dict.fromkeys(CLOCK_FIELDS)
+    was_live = type(instance)(**before).is_live
     if instance.is_live:
         event = Event.ARTICLE_UPDATED if was_live else Event.ARTICLE_PUBLISHED
     elif was_live:

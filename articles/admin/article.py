@@ -113,7 +113,13 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
         (
             "Publication",
             {
-                "fields": ["status", "published_at", "comments_enabled", "comments_close_at"],
+                "fields": [
+                    "status",
+                    "published_at",
+                    "expires_at",
+                    "comments_enabled",
+                    "comments_close_at",
+                ],
                 "description": "Use the buttons at the bottom of the page to move the "
                 "article through the desk: Submit for review → Publish now or Schedule.",
             },
@@ -260,7 +266,7 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
         fields = ["desk_status_text", "length", "status", "body_preview"]
         if not workflow.can_publish(request.user):
             # Reporters never set when (or whether) an article goes out.
-            fields += ["published_at", "featured"]
+            fields += ["published_at", "expires_at", "featured"]
         return fields
 
     def has_change_permission(self, request, obj=None):

@@ -19,6 +19,7 @@ class DeskStatusFilter(admin.SimpleListFilter):
             ("review", "In review"),
             ("scheduled", "Scheduled"),
             ("live", "Live"),
+            ("expired", "Expired"),
             ("withdrawn", "Withdrawn"),
         ]
 
@@ -28,6 +29,8 @@ class DeskStatusFilter(admin.SimpleListFilter):
             return queryset & Article.objects.live()
         if value == "scheduled":
             return queryset & Article.objects.scheduled()
+        if value == "expired":
+            return queryset & Article.objects.expired()
         if value in ("draft", "review", "withdrawn"):
             return queryset.filter(status=value)
         return queryset

@@ -73,18 +73,35 @@ class ArticleQuerySet(models.QuerySet):
         return cards.prefetch_related(models.Prefetch("bylines", queryset=names))
 
     def live(self):
-        """The one visibility rule: published, and the publication time has come."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        """The one visibility rule: published, the publication time has come and the
+        expiry time (if any) has not."""
+        now = timezone.now()
+        return self.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            status=Article.Status.PUBLISHED,
+            published_at__lte=now,
+        )
 
     def scheduled(self):
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
 
+    def expired(self):
+        return self.filter(status=Article.Status.PUBLISHED, expires_at__lte=timezone.now())
+
     def next_visibility_change(self):
         """When, by the clock alone, an article next appears on or leaves the site (the
-        soonest scheduled publication), or None. Caches keep nothing past that moment."""
-        return (
+        soonest scheduled publication or expiry), or None. Caches keep nothing past that
+        moment."""
+        arrives = (
             self.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
         )
+        leaves = (
+            self.filter(status=Article.Status.PUBLISHED, expires_at__gt=timezone.now())
+            .order_by("expires_at")
+            .values_list("expires_at", flat=True)
+            .first()
+        )
+        return min(filter(None, [arrives, leaves]), default=None)
 
 
 class Article(models.Model):
@@ -161,6 +178,12 @@ class Article(models.Model):
         null=True,
         blank=True,
         help_text="When the article goes live. A time in the future schedules it (embargo).",
+    )
+    expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the article leaves the site by itself (readers then get “410 "
+        "Gone”). Leave empty to keep it.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -248,6 +271,14 @@ class Article(models.Model):
             ),
             models.CheckConstraint(condition=~Q(slug=""), name="article_slug_not_empty"),
             models.CheckConstraint(
+                condition=Q(expires_at__isnull=True)
+                | Q(published_at__isnull=True)
+                | Q(expires_at__gt=F("published_at")),
+                name="article_expires_after_publication",
+                violation_error_message="The article must leave the site after it goes live: "
+                "set “Expires at” later than “Published at”.",
+            ),
+            models.CheckConstraint(
                 condition=Q(kind__in=["story", "live"]), name="article_kind_valid"
             ),
             models.CheckConstraint(
@@ -273,6 +304,12 @@ class Article(models.Model):
             models.Index(fields=["-updated_at"], name="article_updated"),
             # The desk's date drill-down and "Published" sorting over every status.
             models.Index(fields=["-published_at"], name="article_published"),
+            # next_visibility_change(): the soonest expiry to come.
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(status="published", expires_at__isnull=False),
+                name="article_expires",
+            ),
         ]
 
     def __str__(self):
@@ -373,7 +410,9 @@ class Article(models.Model):
 
         stored = self
         if self.pk is not None:
-            stored = Article(**type(self).objects.values("status", "published_at").get(pk=self.pk))
+            stored = Article(
+                **type(self).objects.values("status", "published_at", "expires_at").get(pk=self.pk)
+            )
         before = stored.desk_status
         check(by, self, action, status=before[0])
         for name, value in changes.items():
@@ -418,19 +457,33 @@ class Article(models.Model):
 
     @property
     def desk_status(self):
-        """(key, label) as the newsroom says it: Draft, In review, Scheduled, Live, Withdrawn."""
+        """(key, label) as the newsroom says it: Draft, In review, Scheduled, Live,
+        Expired, Withdrawn."""
         if self.is_live:
             return "live", "Live"
         if self.is_scheduled:
             return "scheduled", "Scheduled"
+        if self.is_expired:
+            return "expired", "Expired"
         return self.status, self.get_status_display()
 
     @property
     def is_live(self):
+        now = timezone.now()
         return (
             self.status == self.Status.PUBLISHED
             and self.published_at is not None
-            and self.published_at <= timezone.now()
+            and self.published_at <= now
+            and (self.expires_at is None or self.expires_at > now)
+        )
+
+    @property
+    def is_expired(self):
+        """Published, and its expiry time has passed: it has left the site by itself."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.expires_at is not None
+            and self.expires_at <= timezone.now()
         )
 
     @property

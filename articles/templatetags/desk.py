@@ -19,7 +19,7 @@ def desk_dashboard(context):
     panels = []
     if user.has_perm(workflow.VIEW):
         articles = Article.objects.select_related("section").only(
-            "headline", "status", "published_at", "updated_at", "section__name"
+            "headline", "status", "published_at", "expires_at", "updated_at", "section__name"
         )
         if workflow.can_publish(user):
             panels.append(

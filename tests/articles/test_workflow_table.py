@@ -18,7 +18,7 @@ from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
-STATUSES = ["draft", "review", "scheduled", "live", "withdrawn"]
+STATUSES = ["draft", "review", "scheduled", "live", "expired", "withdrawn"]
 ROLES = ["own_reporter", "other_reporter", "editor", "moderator"]
 ACTIONS = ["submit", "publish", "schedule", "return_to_draft", "withdraw"]
 
@@ -30,6 +30,7 @@ ALLOWED = {
     ("editor", "review"): {"publish", "schedule", "return_to_draft"},
     ("editor", "scheduled"): {"publish", "schedule", "return_to_draft", "withdraw"},
     ("editor", "live"): {"withdraw"},
+    ("editor", "expired"): {"withdraw"},
     ("editor", "withdrawn"): {"publish", "schedule"},
 }
 
@@ -40,6 +41,7 @@ def make_article(status, writer):
         "review": {"review": True},
         "scheduled": {"scheduled": True},
         "live": {},
+        "expired": {"expires_at": timezone.now() - datetime.timedelta(minutes=1)},
         "withdrawn": {"withdrawn": True},
     }[status]
     article = ArticleFactory(created_by=writer, **traits)
@@ -80,11 +82,12 @@ def by_form(article, action, user, boss):
     """The change form POSTed as the user, with the button pressed: did the step happen?"""
     data = form_data(boss.get(change_url(article)))
     future = timezone.localtime() + datetime.timedelta(days=2)
-    data.update(
-        _workflow=action,
-        published_at_0=future.strftime("%Y-%m-%d"),
-        published_at_1=future.strftime("%H:%M:%S"),
-    )
+    data["_workflow"] = action
+    if action == "schedule":
+        data.update(
+            published_at_0=future.strftime("%Y-%m-%d"),
+            published_at_1=future.strftime("%H:%M:%S"),
+        )
     client = Client()
     client.force_login(user)
     client.post(change_url(article), data)
