@@ -75,15 +75,31 @@ class CommentQuerySet(models.QuerySet):
                     rejected += 1
         return made, rejected
 
-    def thread_page(self, article, page_number, per_page=None, *, closed=False, counts=None):
+    def thread_page(
+        self, article, page_number, per_page=None, *, closed=False, counts=None, kept=True
+    ):
         """One page of an article's approved thread in one query, however many comments
         there are: the page's top-level comments and their replies (and one more for
         the counts, unless the page read them with the article: `counts`, a dict of
         `total` and `top`). Each comment comes as the finished markup stored when it
         was saved (the closed form, without Reply links, when comments have closed).
+        The first page comes whole, without a query, from the list kept with the
+        article (comments/thread.py), which a reader who finds none makes and keeps.
 
-        Returns a dict for the template: `total`, `comments` (top-level, each a dict
-        of its `html` and its `replies`' markup), `page`, `pages`, `page_range`."""
+        Returns a dict for the template: `total`, `page`, `pages`, `list_html` (the
+        finished list and its page links) and, when it was joined now, `comments`
+        (top-level, each a dict of its `html` and its `replies`' markup)."""
+        from . import thread
+
+        first = page_number <= 1 and per_page in (None, settings.COMMENTS_PER_PAGE)
+        if first and kept and hasattr(article, "thread_html_generation"):
+            whole = thread.usable(article.thread_html) or thread.make(article)
+            return {
+                "total": whole["total"],
+                "page": 1,
+                "pages": whole["pages"],
+                "list_html": whole["closed" if closed else "open"],
+            }
         per_page = per_page or settings.COMMENTS_PER_PAGE
         markup = "html_closed" if closed else "html"
         approved = self.filter(article=article, status=Comment.Status.APPROVED)
@@ -108,13 +124,15 @@ class CommentQuerySet(models.QuerySet):
         for _pk, parent, html in rows:
             if parent in threads:
                 threads[parent]["replies"].append(html)
-        return {
+        data = {
             "total": counts["total"],
             "comments": list(threads.values()),
             "page": page,
             "pages": pages,
             "page_range": range(1, pages + 1),
         }
+        data["list_html"] = thread.render_list(data)
+        return data
 
 
 class Comment(models.Model):

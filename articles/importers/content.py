@@ -138,6 +138,8 @@ def derive(obj, line):
         obj.word_count = word_count(obj.body)
         obj.body_html = "" if "<figure" in obj.body else obj.body
         obj.body_media = {}
+        # What is made from the rest when read or changed, never taken from the file.
+        obj.page_html = obj.thread_html = obj.structured_data = obj.related_ids = None
     elif isinstance(obj, Embed):
         from articles import embeds
 

@@ -237,6 +237,19 @@ class Article(models.Model):
         help_text="Raised whenever something the page's markup shows changes: markup made "
         "from an older generation is never kept.",
     )
+    thread_html = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The first page of the comment thread, finished, made once per change "
+        "(comments/thread.py).",
+    )
+    thread_html_generation = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised whenever the approved thread changes: a list made from an older "
+        "generation is never kept.",
+    )
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised on every save; guards against lost edits."
     )
@@ -250,6 +263,12 @@ class Article(models.Model):
     )
 
     objects = ArticleQuerySet.as_manager()
+
+    # Derived data made by others when what it shows changes (articles/derived.py,
+    # articles/related.py, comments/thread.py), which Article.save() never writes.
+    KEPT_ELSEWHERE = frozenset(
+        {"related_ids", "structured_data", "thread_html", "thread_html_generation"}
+    )
 
     #: The body as last sanitised (`set_body()`, `save()`): one save sanitises it once.
     _sanitized_body = None
@@ -329,6 +348,14 @@ class Article(models.Model):
         if bump:
             self.version = F("version") + 1
             self.page_html_generation = F("page_html_generation") + 1
+            if not kwargs.get("update_fields") and not kwargs.get("force_insert"):
+                # What others keep up to date is never written back from this instance,
+                # which may have been read before they changed it.
+                kwargs["update_fields"] = [
+                    field.name
+                    for field in self._meta.concrete_fields
+                    if not field.primary_key and field.name not in self.KEPT_ELSEWHERE
+                ]
             before = (
                 type(self)
                 .objects.filter(pk=self.pk)

@@ -297,6 +297,10 @@ def test_a_tampered_export_is_sanitised_and_rendered_again_on_import(archive, wr
                 '<p><a href="javascript:alert(3)">link</a></p>'
             )
             record["word_count"] = 999
+            # The markup kept with a page is made again, never taken from the file.
+            record["page_html"] = {"head": "<script>alert(4)</script>", "top": "", "rest": ""}
+            record["thread_html"] = {"open": "<script>alert(5)</script>", "total": 1}
+            record["structured_data"] = {"headline": "</script><script>alert(6)</script>"}
         if record["type"] == "comment" and record["wp_id"] == 9:
             record["body_html"] = '<p>Hi</p><script>alert("comment")</script>'
             record["html"] = record["html_closed"] = '<script>alert("thread")</script>'

@@ -164,7 +164,7 @@ def test_article_page_query_count_is_fixed(client, no_page_cache, django_assert_
 
 
 # the article's keys (with its comment counts), the whole article (its head and story kept
-# whole in page_html), the stories of ours among its related links and related stories,
-# the section menu, the breaking news banner, and the comments section's one (a page of
-# comments with their replies).
-ARTICLE_QUERIES = 6
+# whole in page_html, the first page of its comments in thread_html), the stories of ours
+# among its related links and related stories, the section menu, and the breaking news
+# banner.
+ARTICLE_QUERIES = 5

@@ -116,3 +116,15 @@ def test_a_closed_thread_uses_the_markup_without_reply_links(client, settings):
     _, html = count_queries(client, article.get_absolute_url(), settings)
     assert comment.html_closed in html
     assert f"?parent={comment.pk}" not in html
+
+
+def test_later_pages_of_comments_cost_the_same_whatever_the_thread(client, settings):
+    settings.COMMENTS_PER_PAGE = 5
+    article = ArticleFactory()
+    add_thread(article, 12, 1)
+    few, html = count_queries(client, article.get_absolute_url() + "?comments=2", settings)
+    assert html.count('class="comment-thread"') == 5
+    add_thread(article, 30, 3)
+    many, html = count_queries(client, article.get_absolute_url() + "?comments=2", settings)
+    assert many == few
+    assert html.count('class="comment-thread"') == 5
