@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0011_article_share_generation"),
+        ("articles", "0012_article_expires_at"),
     ]
 
     operations = [
