@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import BooleanField, Prefetch, URLField
 from django.db.models.expressions import RawSQL
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -92,9 +93,9 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
     inlines = [BylineInline, RelatedLinkInline, CorrectionInline]
     show_full_result_count = False
     paginator = CappedCountPaginator
-    # Publishing and withdrawing happen one article at a time, from its form, with a
-    # confirmation: nothing reaches readers from a mis-ticked box.
-    actions = ["submit_for_review"]
+    # Publishing and withdrawing in bulk ask first, on a page listing the stories:
+    # nothing reaches readers from a mis-ticked box.
+    actions = ["submit_for_review", "publish_selected", "withdraw_selected"]
     save_on_top = False
     fieldsets = [
         (None, {"fields": ["desk_status_text", "headline", "slug", "standfirst", "body"]}),
@@ -206,6 +207,45 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
     @admin.action(permissions=["submit"], description="Submit selected drafts for review")
     def submit_for_review(self, request, queryset):
         self._bulk(request, queryset, "submit", "article(s) sent for review")
+
+    def has_publish_permission(self, request):
+        return workflow.can_publish(request.user)
+
+    @admin.action(permissions=["publish"], description="Publish selected stories now…")
+    def publish_selected(self, request, queryset):
+        return self._confirmed(request, queryset, "publish", "article(s) published")
+
+    @admin.action(permissions=["publish"], description="Withdraw selected stories…")
+    def withdraw_selected(self, request, queryset):
+        return self._confirmed(request, queryset, "withdraw", "article(s) withdrawn")
+
+    BULK_LIMIT = 200
+
+    def _confirmed(self, request, queryset, action, done):
+        """What reaches readers is done only from a page that lists the stories, and
+        says of each whether it can be moved, once the editor confirms there."""
+        stories = list(queryset.defer("body", "body_html", "page_html")[: self.BULK_LIMIT + 1])
+        if len(stories) > self.BULK_LIMIT:
+            self.message_user(
+                request,
+                f"Choose at most {self.BULK_LIMIT} stories at a time.",
+                messages.WARNING,
+            )
+            return None
+        if request.POST.get("confirm") == "yes":
+            return self._bulk(request, queryset, action, done)
+        rows = [(story, workflow.refusal(request.user, story, action)) for story in stories]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Are you sure?",
+            "opts": self.opts,
+            "transition": workflow.TRANSITIONS[action],
+            "action_name": request.POST.get("action", ""),
+            "rows": rows,
+            "movable": [story for story, refused in rows if refused is None],
+            "checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/articles/article/bulk_confirm.html", context)
 
     def get_search_results(self, request, queryset, search_term):
         """On PostgreSQL, search the stored, GIN-indexed search vector (every article,
