@@ -8,7 +8,7 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save, pre_delete
 
-        from . import derived, search
+        from . import derived, images, search
 
         # Derived data is made when saved: the stored search vector follows every save;
         # related stories and structured data follow what they show (articles/derived.py).
@@ -36,6 +36,9 @@ class ArticlesConfig(AppConfig):
             (post_save, "articles.Series", derived.series_changed),
             (pre_delete, "articles.Series", derived.series_changed),
         ]
+        post_delete.connect(
+            images.image_deleted, sender="articles.Image", dispatch_uid="articles_image_files"
+        )
         for signal, sender, receiver in receivers:
             uid = f"derived-{receiver.__name__}-{sender}-{id(signal)}"
             signal.connect(receiver, sender=sender, dispatch_uid=uid)

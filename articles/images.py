@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 
@@ -316,6 +317,20 @@ def delete_renditions(renditions, keep=(), storage=default_storage):
         path = entry.get("path") if isinstance(entry, dict) else None
         if path and path not in keep and storage.exists(path):
             storage.delete(path)
+
+
+def image_deleted(sender, instance, **kwargs):
+    """A deleted picture leaves nothing in storage (a legal takedown means gone): its
+    original and every rendition are removed once the deletion is committed."""
+    storage = instance.file.storage
+    name, renditions = instance.file.name, instance.renditions
+
+    def remove():
+        delete_renditions(renditions, storage=storage)
+        if name and storage.exists(name):
+            storage.delete(name)
+
+    transaction.on_commit(remove)
 
 
 @background

@@ -1,6 +1,7 @@
 """The picture library."""
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html
 
 from ..forms import ImageAdminForm
@@ -62,6 +63,22 @@ class ImageAdmin(admin.ModelAdmin):
     def rendition_list(self, obj):
         names = sorted(obj.renditions or {})
         return ", ".join(names) or "None yet (made when the picture is saved)."
+
+    def get_deleted_objects(self, objs, request):
+        """A picture in use is not deleted (single or bulk): the page lists the stories
+        that show it, each linked to its form, instead of Django's related rows."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        uses = [
+            format_html(
+                '“{}” is shown by <a href="{}">{}</a>',
+                image,
+                reverse("admin:articles_article_change", args=[story.pk]),
+                story.headline,
+            )
+            for image in objs
+            for story in image.used_by()
+        ]
+        return deleted, counts, perms_needed, uses or protected
 
     def save_model(self, request, obj, form, change):
         if not change:

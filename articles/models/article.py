@@ -162,8 +162,9 @@ class Article(models.Model):
         blank=True,
         help_text="Its part number in the series (1 first). Leave empty to order by date.",
     )
+    # PROTECT: a picture in use is not deleted from under a story (Image.used_by()).
     lead_image = models.ForeignKey(
-        Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Image, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     lead_image_caption = models.CharField(
         max_length=500, blank=True, help_text="Leave empty to use the image's own caption."

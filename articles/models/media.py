@@ -69,6 +69,17 @@ class Image(models.Model):
             # Bodies show this picture's renditions and words: render them again.
             rerender(self.body_articles.all())
 
+    def used_by(self):
+        """The stories that show this picture: as their lead image or in their body
+        (inline or in a gallery). A picture in use cannot be deleted."""
+        from .article import Article
+
+        return (
+            Article.objects.filter(Q(lead_image=self) | Q(bodyimage__image=self))
+            .distinct()
+            .order_by("headline", "pk")
+        )
+
     def _refresh_renditions_later(self):
         """A big picture is cut by a worker, not in the editor's request. Until then
         readers get the original (`rendition_url`, `srcset` fall back to it), never the

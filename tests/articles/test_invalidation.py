@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -200,6 +201,10 @@ def test_deleting_a_picture_reaches_the_pages_that_showed_it(client, desk, page_
     alpha.lead_image = ImageFactory(alt_text="A picture to delete")
     alpha.save()
     warm(client, alpha.get_absolute_url())
+    with pytest.raises(ProtectedError):  # a picture in use is not deleted (issue 17)
+        Image.objects.filter(alt_text="A picture to delete").delete()
+    alpha.lead_image = None
+    alpha.save()
     Image.objects.filter(alt_text="A picture to delete").delete()
     assert "A picture to delete" not in client.get(alpha.get_absolute_url()).content.decode()
 

@@ -128,3 +128,17 @@ def _content(data, name="picture.png"):
     from django.core.files.base import ContentFile
 
     return ContentFile(data, name=name)
+
+
+@pytest.mark.django_db
+def test_deleting_an_unused_image_removes_it_and_its_renditions_from_the_bucket(
+    bucket, django_capture_on_commit_callbacks
+):
+    client, name = bucket
+    image = ImageFactory(file=_content(png_bytes(800, 450), "takedown.png"))
+    image.refresh_from_db()
+    files = {image.file.name, *(entry["path"] for entry in image.renditions.values())}
+    assert files <= keys_in(client, name)
+    with django_capture_on_commit_callbacks(execute=True):
+        image.delete()
+    assert not files & keys_in(client, name)
