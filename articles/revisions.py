@@ -85,12 +85,15 @@ def record(article, user):
 def restore(revision, *, by):
     """Bring the article's writing back to `revision`, as a new save with its own revision.
 
-    Only editors restore. The workflow state (status, publication time) stays as it is."""
+    Only editors restore. The workflow state (status, publication time) stays as it is.
+    What the revision names but no longer exists (a deleted section, lead image or
+    author) is left as it is now; the new revision's `left_out` says what, in words
+    for the editor."""
     from .workflow import can_publish, require
 
     require(can_publish(by), "Only an editor may restore revisions.")
     article = Article.objects.select_for_update().get(pk=revision.article_id)
-    data = revision.data
+    data, left_out = _restorable(revision.data)
     for name in CONTENT_FIELDS:
         if name in data:
             setattr(article, name, data[name])
@@ -108,8 +111,53 @@ def restore(revision, *, by):
     if "tags" in data:
         article.tags.set(data["tags"], clear=True)
     when = date_format(timezone.localtime(revision.created_at), "DATETIME_FORMAT")
-    article.events.create(actor=by, action="restore", detail=f"The version of {when}")
-    return record(article, by)
+    detail = f"The version of {when}"
+    if left_out:
+        detail += "; left as they were: " + "; ".join(left_out)
+    article.events.create(actor=by, action="restore", detail=detail)
+    new = record(article, by)
+    new.left_out = left_out
+    return new
+
+
+def _restorable(data):
+    """`data` without what no longer exists, and what was taken out, in words."""
+    from .body import _ids
+    from .models import Author, Image, Section
+    from .richtext import figure_kind, parse
+
+    data, left_out = dict(data), []
+    section = data.get("section_id")
+    if section is not None and not Section.objects.filter(pk=section).exists():
+        del data["section_id"]
+        left_out.append("the section (deleted since)")
+    image = data.get("lead_image_id")
+    if image is not None and not Image.objects.filter(pk=image).exists():
+        for name in ("lead_image_id", "lead_image_caption", "lead_image_credit"):
+            data.pop(name, None)
+        left_out.append("the lead image and its caption and credit (the picture was deleted)")
+    if data.get("bylines"):
+        existing = set(Author.objects.filter(pk__in=data["bylines"]).values_list("pk", flat=True))
+        missing = [pk for pk in data["bylines"] if pk not in existing]
+        if missing:
+            data["bylines"] = [pk for pk in data["bylines"] if pk in existing]
+            left_out.append(
+                f"{len(missing)} byline{'s' if len(missing) > 1 else ''} (author deleted since)"
+            )
+    if "<figure" in (data.get("body") or ""):
+        wanted = {
+            pk
+            for node in parse(data["body"])
+            if figure_kind(node) in ("data-image", "data-gallery")
+            for pk in _ids(node.attrs[figure_kind(node)])
+        }
+        gone = wanted - set(Image.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        if gone:
+            left_out.append(
+                f"{len(gone)} picture{'s' if len(gone) > 1 else ''} in the body (deleted "
+                "since; not shown)"
+            )
+    return data, left_out
 
 
 def body_text(html):

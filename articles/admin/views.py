@@ -127,12 +127,19 @@ class ArticleViews:
         revision = get_object_or_404(Revision, pk=revision_id, article=article)
         if not workflow.can_publish(request.user):
             raise PermissionDenied("Only an editor may restore revisions.")
-        revisions.restore(revision, by=request.user)
+        restored = revisions.restore(revision, by=request.user)
         when = date_format(timezone.localtime(revision.created_at), "DATETIME_FORMAT")
         messages.success(
             request,
             f"Restored the version of {when}. The version it replaced is kept in the history.",
         )
+        if restored.left_out:
+            messages.warning(
+                request,
+                "Some of it no longer exists and was left as it is now: "
+                + "; ".join(restored.left_out)
+                + ".",
+            )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
     def share_preview_view(self, request, object_id):

@@ -162,3 +162,58 @@ def test_an_imported_story_saved_in_the_admin_shows_its_history(client, editor):
     assert compare.status_code == 200
     text = compare.content.decode()
     assert "<del>Published</del>" in text and "<ins>Withdrawn</ins>" in text
+
+
+def test_restoring_a_revision_naming_deleted_things_restores_the_rest_and_says_what_was_left(
+    client, editor
+):
+    """Issue 17, item 9: a section, lead image, author and body picture deleted since the
+    revision was made are left as they are now (no 500); the rest comes back."""
+    from articles.models import Author, Image, Section
+    from tests.factories import ImageFactory
+
+    old_section, new_section = SectionFactory(name="Old desk"), SectionFactory(name="New desk")
+    old_image, new_image = ImageFactory(), ImageFactory()
+    body_image = ImageFactory()
+    gone_author, kept_author = AuthorFactory(name="Gone Reporter"), AuthorFactory(name="Kept")
+    article = ArticleFactory(
+        draft=True,
+        headline="Harbour wall repaired",
+        section=old_section,
+        lead_image=old_image,
+        lead_image_caption="The old wall",
+        body=f'<p>Text.</p><figure data-image="{body_image.pk}"></figure>',
+        authors=[gone_author, kept_author],
+    )
+    chosen = revisions.record(article, editor)
+
+    article.headline = "Later headline"
+    article.section, article.lead_image = new_section, new_image
+    article.lead_image_caption = "The new wall"
+    article.body = "<p>Later text.</p>"
+    article.save()
+    Byline.objects.filter(article=article).delete()
+    Byline.objects.create(article=article, author=kept_author, position=0)
+    revisions.record(article, editor)
+    Section.objects.filter(pk=old_section.pk).delete()
+    Image.objects.filter(pk__in=[old_image.pk, body_image.pk]).delete()
+    Author.objects.filter(pk=gone_author.pk).delete()
+
+    client.force_login(editor)
+    response = client.post(restore_url(article, chosen), follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Restored the version of" in page
+    assert "left as it is now" in page
+    for words in ("the section", "the lead image", "1 byline", "1 picture in the body"):
+        assert words in page, words
+
+    article.refresh_from_db()
+    assert article.headline == "Harbour wall repaired"  # what exists came back
+    assert "<p>Text.</p>" in article.body
+    assert article.section == new_section  # what was deleted stays as it was
+    assert article.lead_image == new_image
+    assert article.lead_image_caption == "The new wall"
+    assert [b.author for b in article.bylines.order_by("position")] == [kept_author]
+    event = article.events.get(action="restore")
+    assert "left as they were" in event.detail
