@@ -29,12 +29,15 @@ from taggit.models import Tag
 
 from articles.models import (
     Article,
+    ArticleEvent,
     Author,
     BodyImage,
+    Breaking,
     Byline,
     Correction,
     Embed,
     Image,
+    LiveUpdate,
     RelatedLink,
     Revision,
     Section,
@@ -65,6 +68,8 @@ TOP_LEVEL = {
     "embed": Embed,
     "series": Series,
     "article": Article,
+    "breaking": Breaking,
+    "article_event": ArticleEvent,
     "blocked_term": BlockedTerm,
     "blocked_commenter": BlockedCommenter,
     "comment": Comment,
@@ -75,6 +80,7 @@ NESTED = {
         "revisions": (Revision, "article"),
         "corrections": (Correction, "article"),
         "related_links": (RelatedLink, "article"),
+        "live_updates": (LiveUpdate, "article"),
     },
     "comment": {
         "events": (ModerationEvent, "comment"),
@@ -98,6 +104,9 @@ CONTENT_MODELS = [
     Revision,
     Correction,
     SlugRedirect,
+    LiveUpdate,
+    Breaking,
+    ArticleEvent,
     BlockedTerm,
     BlockedCommenter,
     Comment,
@@ -140,6 +149,10 @@ def derive(obj, line):
         obj.body_media = {}
         # What is made from the rest when read or changed, never taken from the file.
         obj.page_html = obj.thread_html = obj.structured_data = obj.related_ids = None
+    elif isinstance(obj, LiveUpdate):
+        obj.body = sanitize_body(obj.body)
+        obj.body_html = "" if "<figure" in obj.body else obj.body
+        obj.body_media = {}
     elif isinstance(obj, Embed):
         from articles import embeds
 
@@ -322,6 +335,7 @@ class Importer:
         self.tag_ids = {}
         self.article_ids = []
         self.rich_articles = []
+        self.rich_updates = []
 
     def user_id(self, username):
         if username is None:
@@ -426,9 +440,11 @@ class Importer:
                 self.pending[SlugRedirect].append(SlugRedirect(old_path=path, article_id=obj.pk))
         for key, (child_model, owner) in NESTED.get(name, {}).items():
             for child in nested[key]:
-                self.pending[child_model].append(
-                    self.build(child_model, child, line, {f"{owner}_id": obj.pk})
-                )
+                row = self.build(child_model, child, line, {f"{owner}_id": obj.pk})
+                derive(row, line)
+                if isinstance(row, LiveUpdate) and not row.body_html and row.body:
+                    self.rich_updates.append(row.pk)
+                self.pending[child_model].append(row)
         self.counts[name] += 1
         if len(self.pending[model]) >= BATCH:
             self.flush()
@@ -457,6 +473,13 @@ class Importer:
 
         for start in range(0, len(self.rich_articles), BATCH):
             rerender(Article.objects.filter(pk__in=self.rich_articles[start : start + BATCH]))
+        from articles.body import render_body
+
+        for update in LiveUpdate.objects.filter(pk__in=self.rich_updates).only("id", "body"):
+            rendered = render_body(update.body)
+            LiveUpdate.objects.filter(pk=update.pk).update(
+                body_html=rendered.html, body_media=rendered.media
+            )
 
 
 def import_content(lines):

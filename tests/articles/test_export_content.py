@@ -70,6 +70,25 @@ def archive(editor, moderator):
         created_by=editor,
     )
     CorrectionFactory(article=lead, kind=Correction.Kind.CLARIFICATION, text="Vote was 7-2.")
+    from articles.models import ArticleEvent, Breaking, LiveUpdate
+
+    live = ArticleFactory(section=news, kind=Article.Kind.LIVE, slug="storm-live")
+    LiveUpdate.objects.create(
+        article=live,
+        title="Roads closed",
+        body="<p>The coast road is <strong>closed</strong>.</p>",
+        author=jane,
+        status=LiveUpdate.Status.PUBLISHED,
+        published_at=timezone.now(),
+        key_event=True,
+        created_by=editor,
+    )
+    Breaking.objects.create(
+        text="Storm warning", article=live, ends_at=timezone.now() + datetime.timedelta(hours=2)
+    )
+    ArticleEvent.objects.create(
+        article=lead, actor=editor, action=ArticleEvent.Action.PUBLISH, detail=""
+    )
     SlugRedirect.objects.create(old_path="/2024/03/01/old-slug/", article=lead)
     SlugRedirect.objects.create(old_path="/?p=101", article=lead)
     first = CommentFactory(article=lead, body="Good news.\n\nSee https://example.org", wp_id=9)
@@ -121,6 +140,10 @@ def delete_all_content():
     Section.objects.all().delete()
     Image.objects.all().delete()
     Tag.objects.all().delete()
+    # Deleting a story is itself recorded; the desk's history goes last.
+    from articles.models import ArticleEvent
+
+    ArticleEvent.objects.all().delete()
 
 
 def test_export_is_documented_versioned_json_lines(archive):
@@ -137,7 +160,9 @@ def test_export_is_documented_versioned_json_lines(archive):
         "author": 2,
         "tag": 3,
         "image": 1,
-        "article": 3,
+        "article": 4,
+        "breaking": 1,
+        "article_event": 1,
         "blocked_term": 1,
         "blocked_commenter": 1,
         "comment": 3,
@@ -152,6 +177,8 @@ def test_export_is_documented_versioned_json_lines(archive):
             "tag",
             "image",
             "article",
+            "breaking",
+            "article_event",
             "blocked_term",
             "blocked_commenter",
             "comment",
@@ -234,7 +261,7 @@ def test_import_creates_accounts_it_needs_without_passwords(archive, write):
 def test_import_refuses_a_database_that_has_content(archive, write):
     text = export_text()
     before = Article.objects.count()
-    with pytest.raises(CommandError, match=r"already holds content .*3 articles"):
+    with pytest.raises(CommandError, match=r"already holds content .*4 articles"):
         call_command("import_content", write(text), stdout=io.StringIO())
     assert Article.objects.count() == before
 
@@ -305,6 +332,10 @@ def test_a_tampered_export_is_sanitised_and_rendered_again_on_import(archive, wr
             record["body_html"] = '<p>Hi</p><script>alert("comment")</script>'
             record["html"] = record["html_closed"] = '<script>alert("thread")</script>'
             record["body_fingerprint"] = "forged"
+        if record["type"] == "article" and record["live_updates"]:
+            update = record["live_updates"][0]
+            update["body"] = '<p>Update.</p><script>alert("update")</script>'
+            update["body_html"] = '<script>alert("update html")</script>'
         if record["type"] == "image":
             for entry in record["renditions"].values():
                 entry["url"] = "https://evil.example/track.gif"
@@ -332,6 +363,11 @@ def test_a_tampered_export_is_sanitised_and_rendered_again_on_import(archive, wr
     )
     page = client.get(lead.get_absolute_url()).content.decode()
     assert "alert(" not in page and "evil.example" not in page
+    from articles.models import LiveUpdate
+
+    update = LiveUpdate.objects.get()
+    assert "<script" not in update.body + update.body_html
+    assert update.body_html == "<p>Update.</p>"
 
 
 @pytest.mark.parametrize("path", ["/etc/passwd", "../outside.jpg", "images/../../x.jpg"])
