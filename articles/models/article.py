@@ -21,11 +21,27 @@ from .taxonomy import Author, Section
 
 
 class BodyField(ProseEditorField):
-    """The story body: validating it sanitises it through the article (`set_body()`),
-    so a form's save sanitises it once, and `save()` covers every other path."""
+    """A story body (an article's, a live update's): validating it sanitises it through
+    the model (`SanitizedBody.set_body()`), so a form's save sanitises it once, and the
+    model's `save()` covers every other path."""
 
     def clean(self, value, model_instance):
         return model_instance.set_body(models.TextField.clean(self, value, model_instance))
+
+
+class SanitizedBody:
+    """The one way a model with a BodyField sanitises it (articles/richtext.py)."""
+
+    #: The body as last sanitised: one save sanitises it once.
+    _sanitized_body = None
+
+    def set_body(self, markup):
+        """Sanitise `markup` as the body and return it; the save that follows keeps it as
+        it is rather than sanitising it again. Raises BodyTooDeep before any parsing."""
+        if markup != self._sanitized_body:
+            self._sanitized_body = sanitize_body(markup)
+        self.body = self._sanitized_body
+        return self.body
 
 
 class TaggedArticle(TaggedItemBase):
@@ -104,7 +120,7 @@ class ArticleQuerySet(models.QuerySet):
         return min(filter(None, [arrives, leaves]), default=None)
 
 
-class Article(models.Model):
+class Article(SanitizedBody, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         REVIEW = "review", "In review"
@@ -271,9 +287,6 @@ class Article(models.Model):
         {"related_ids", "structured_data", "thread_html", "thread_html_generation"}
     )
 
-    #: The body as last sanitised (`set_body()`, `save()`): one save sanitises it once.
-    _sanitized_body = None
-
     class Meta:
         ordering = ["-published_at", "-id"]
         permissions = [
@@ -394,14 +407,6 @@ class Article(models.Model):
         self.share_generation = (
             type(self).objects.values_list("share_generation", flat=True).get(pk=self.pk)
         )
-
-    def set_body(self, markup):
-        """Sanitise `markup` as the body and return it; the save that follows keeps it as
-        it is rather than sanitising it again. Raises BodyTooDeep before any parsing."""
-        if markup != self._sanitized_body:
-            self._sanitized_body = sanitize_body(markup)
-        self.body = self._sanitized_body
-        return self.body
 
     def render_body(self):
         """Make `body_html` and `body_media` from the stored body (derived data, made when

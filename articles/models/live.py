@@ -12,10 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django_prose_editor.fields import ProseEditorField
 
 from ..richtext import BODY_CONFIG, sanitize_body
-from .article import Article
+from .article import Article, BodyField, SanitizedBody
 from .taxonomy import Author
 
 
@@ -36,7 +35,7 @@ class LiveUpdateQuerySet(models.QuerySet):
         )
 
 
-class LiveUpdate(models.Model):
+class LiveUpdate(SanitizedBody, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -44,7 +43,7 @@ class LiveUpdate(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="live_updates")
     title = models.CharField(max_length=200, blank=True, help_text="Optional; a short heading.")
-    body = ProseEditorField(config=BODY_CONFIG, sanitize=True, blank=True)
+    body = BodyField(config=BODY_CONFIG, sanitize=sanitize_body, blank=True)
     body_html = models.TextField(
         blank=True, editable=False, help_text="What readers get: the body rendered when saved."
     )
@@ -116,7 +115,7 @@ class LiveUpdate(models.Model):
     def save(self, *args, **kwargs):
         from ..body import render_body
 
-        self.body = sanitize_body(self.body)
+        self.set_body(self.body)
         rendered = render_body(self.body)
         self.body_html = rendered.html
         self.body_media = rendered.media
@@ -134,7 +133,7 @@ class LiveUpdate(models.Model):
     def clean(self):
         if self.article_id and self.article.kind != Article.Kind.LIVE:
             raise ValidationError("Updates are posted to live articles only.")
-        self.body = sanitize_body(self.body)
+        self.set_body(self.body)
         if not self.body.strip() and not self.title.strip():
             raise ValidationError("An update needs a title or some text.")
 

@@ -176,3 +176,21 @@ def test_an_edit_without_its_version_is_refused(client, story, editor):
         response = client.post(url, sent)
         assert response.status_code == 200
         assert LiveUpdate.objects.get(pk=update.pk).title == "Before"
+
+
+def test_an_update_nested_thousands_deep_is_a_form_error_before_sanitising(
+    client, story, editor, monkeypatch
+):
+    """Issue 17, item 8, for live updates: the same limit, before any parser runs."""
+    from articles import richtext
+
+    runs = []
+    real = richtext._clean_once
+    monkeypatch.setattr(richtext, "_clean_once", lambda text: runs.append(1) or real(text))
+    client.force_login(editor)
+    deep = "<ul><li>" * 60_000 + "deep" + "</li></ul>" * 60_000
+    response = client.post(post_url(story), {"title": "Deep", "body": deep, "_publish": "1"})
+    assert response.status_code == 200
+    assert "nested more than 64 levels deep" in response.content.decode()
+    assert runs == []
+    assert not LiveUpdate.objects.exists()
