@@ -34,6 +34,8 @@ class DeskProseEditorWidget(AdminProseEditorWidget):
 
 class ArticleAdminForm(forms.ModelForm):
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    #: Set once the publication checklist was shown: pressing the button again publishes.
+    checklist_seen = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     #: Set by ArticleAdmin.get_form: the user and the workflow button that was pressed.
     user = None
@@ -174,6 +176,43 @@ class ArticleAdminForm(forms.ModelForm):
                 "To schedule, enter a time in the future here. "
                 "To publish straight away, use “Publish now”.",
             )
+        if action in ("publish", "schedule"):
+            self._check_checklist(cleaned, workflow.TRANSITIONS[action].label)
+
+    def _check_checklist(self, cleaned, label):
+        """Say what the story lacks before it goes out; the same button again publishes
+        it as it is."""
+        if cleaned.get("checklist_seen"):
+            return
+        missing = workflow.missing_for_publication(
+            section=cleaned.get("section", self.instance.section),
+            standfirst=cleaned.get("standfirst", self.instance.standfirst),
+            lead_image=cleaned.get("lead_image", self.instance.lead_image),
+            bylines=self._bylines_kept(),
+        )
+        if not missing:
+            return
+        data = self.data.copy()
+        data["checklist_seen"] = "True"
+        self.data = data
+        raise ValidationError(
+            "Before it goes out, this story is missing %(missing)s. Add what you can, or "
+            "press “%(label)s” again to go ahead as it is.",
+            code="checklist",
+            params={"missing": ", ".join(missing), "label": label},
+        )
+
+    def _bylines_kept(self):
+        """How many bylines this save leaves (the byline rows posted with it), or the
+        stored ones when the rows were not posted."""
+        total = self.data.get("bylines-TOTAL_FORMS")
+        if total is None or not str(total).isdigit():
+            return self.instance.bylines.count() if self.instance.pk else 0
+        return sum(
+            1
+            for row in range(min(int(total), 1000))
+            if self.data.get(f"bylines-{row}-author") and not self.data.get(f"bylines-{row}-DELETE")
+        )
 
 
 class UploadedImageField(forms.ImageField):

@@ -98,6 +98,21 @@ TRANSITIONS = {
 }
 
 
+def missing_for_publication(*, section, standfirst, lead_image, bylines):
+    """What a story should have before it goes out and has not, as a checklist: editors
+    are told, and may publish anyway."""
+    missing = []
+    if section is None:
+        missing.append("a section")
+    if not bylines:
+        missing.append("a byline")
+    if not (standfirst or "").strip():
+        missing.append("a standfirst")
+    if lead_image is not None and not lead_image.alt_text.strip():
+        missing.append("alt text for the lead image")
+    return missing
+
+
 def can_publish(user):
     """Publish now, schedule, withdraw, send back, restore revisions: the editor's powers."""
     return user.is_active and user.has_perm(PUBLISH)

@@ -126,7 +126,7 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
             },
         ),
         ("Search engines", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
-        (None, {"fields": ["loaded_version"], "classes": ["hidden"]}),
+        (None, {"fields": ["loaded_version", "checklist_seen"], "classes": ["hidden"]}),
     ]
 
     class Media:
@@ -234,7 +234,14 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
             return None
         if request.POST.get("confirm") == "yes":
             return self._bulk(request, queryset, action, done)
-        rows = [(story, workflow.refusal(request.user, story, action)) for story in stories]
+        rows = [
+            (
+                story,
+                workflow.refusal(request.user, story, action),
+                story.missing_for_publication() if action == "publish" else [],
+            )
+            for story in stories
+        ]
         context = {
             **self.admin_site.each_context(request),
             "title": "Are you sure?",
@@ -242,7 +249,7 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
             "transition": workflow.TRANSITIONS[action],
             "action_name": request.POST.get("action", ""),
             "rows": rows,
-            "movable": [story for story, refused in rows if refused is None],
+            "movable": [story for story, refused, _missing in rows if refused is None],
             "checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/articles/article/bulk_confirm.html", context)

@@ -488,6 +488,17 @@ class Article(SanitizedBody, models.Model):
             published_at=None if future else self.published_at,
         )
 
+    def missing_for_publication(self):
+        """The publication checklist's gaps (articles/workflow.py), as stored."""
+        from ..workflow import missing_for_publication
+
+        return missing_for_publication(
+            section=self.section,
+            standfirst=self.standfirst,
+            lead_image=self.lead_image,
+            bylines=len(self.bylines.all()),
+        )
+
     @property
     def desk_status(self):
         """(key, label) as the newsroom says it: Draft, In review, Scheduled, Live,

@@ -157,7 +157,7 @@ def test_every_save_stores_a_revision_and_the_first_keeps_what_was_there(client,
 
 
 def test_editor_schedules_from_the_form(client, editor):
-    article = ArticleFactory(review=True)
+    article = ArticleFactory(review=True, authors=[AuthorFactory()])
     when = timezone.localtime() + datetime.timedelta(days=1)
     client.force_login(editor)
     response = post_change(

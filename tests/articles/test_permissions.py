@@ -61,6 +61,7 @@ def boss():
 
 def crafted(boss, article, **changes):
     data = form_data(boss.get(change_url(article)))
+    data["checklist_seen"] = "True"  # these stories have no byline: publish them as they are
     data.update(changes)
     return data
 

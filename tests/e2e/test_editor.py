@@ -54,6 +54,10 @@ def test_reporter_writes_and_submits_then_editor_schedules(page, artifacts, role
     page.fill("#id_published_at_0", when.strftime("%d/%m/%Y"))
     page.fill("#id_published_at_1", "07:30:00")
     page.click("button[name=_workflow][value=schedule]")
+    # It has no section and no byline yet: the checklist says so, and the same button
+    # again schedules it as it is.
+    assert "missing a section, a byline" in page.locator(".errorlist").first.inner_text()
+    page.click("button[name=_workflow][value=schedule]")
     page.wait_for_url("**/admin/articles/article/")
     assert "is scheduled" in page.locator(".messagelist").inner_text()
 
@@ -66,10 +70,12 @@ def test_reporter_writes_and_submits_then_editor_schedules(page, artifacts, role
 
 
 def test_editor_publishes_after_confirming_and_readers_see_it(page, artifacts, roles):
-    from tests.factories import ArticleFactory
+    from tests.factories import ArticleFactory, AuthorFactory
 
     UserFactory(username="editor", groups=["Editor"])
-    article = ArticleFactory(review=True, headline="Library opens on Sundays")
+    article = ArticleFactory(
+        review=True, headline="Library opens on Sundays", authors=[AuthorFactory()]
+    )
     login(page, "editor")
     page.goto(f"/admin/articles/article/{article.pk}/change/")
 
