@@ -174,3 +174,30 @@ def test_admin_forms_lists_and_change_pages_show_no_executable_markup(admin_clie
         for pk in model._default_manager.values_list("pk", flat=True)[:ADMIN_POSTS]:
             check(page(admin_client, reverse("admin:{}_{}_change".format(*info), args=[pk])))
     assert checked >= 10 * ADMIN_POSTS
+
+
+def test_report_details_show_no_executable_markup_to_moderators(client, admin_client, settings):
+    """A reader's report: its details reach the moderators' queue and the report list."""
+    settings.COMMENTS_RATE_LIMIT_HOURLY = 0
+    from comments.models import CommentFlag
+    from tests.factories import CommentFactory
+
+    article = ArticleFactory()
+    comments = [CommentFactory(article=article) for _ in range(len(CORPUS) // 2 + 1)]
+    for number, payload in enumerate(CORPUS):
+        comment = comments[number // 2]
+        response = client.post(
+            reverse("comments:flag", args=[comment.pk]),
+            {"reason": "Other", "details": payload[:250]},
+            REMOTE_ADDR=f"10.9.{number // 250}.{number % 250}",
+        )
+        assert response.status_code in (200, 400), (payload, response.status_code)
+        check(response.content.decode())
+    assert CommentFlag.objects.count() >= len(CORPUS) - 5
+    for page_number in range(1, CommentFlag.objects.count() // 100 + 2):
+        check(page(admin_client, reverse("admin:comments_commentflag_changelist"), p=page_number))
+    queue = reverse("admin:comments_comment_changelist")
+    for page_number in range(1, len(comments) // 50 + 2):
+        check(page(admin_client, queue, status="all", p=page_number))
+    for comment in comments[:: max(1, len(comments) // 10)]:
+        check(page(admin_client, reverse("admin:comments_comment_change", args=[comment.pk])))
