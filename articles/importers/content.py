@@ -45,7 +45,7 @@ from articles.models import (
     SlugRedirect,
     TaggedArticle,
 )
-from articles.richtext import sanitize_body, word_count
+from articles.richtext import BodyTooDeep, sanitize_body, word_count
 from comments.models import (
     BlockedCommenter,
     BlockedTerm,
@@ -142,15 +142,21 @@ def derive(obj, line):
     A file edited by hand (or by an attacker) cannot put markup on a page this way.
     What readers get of a body with figures is rendered once its pictures and embeds
     are restored (`Importer.finish()`); a body without is its own rendering."""
+    if isinstance(obj, (Article, LiveUpdate)):
+        try:
+            obj.body = sanitize_body(obj.body)
+        except BodyTooDeep as error:
+            what = type(obj).__name__
+            raise ContentFormatError(
+                f"line {line}: {what}.body: {' '.join(error.messages)}"
+            ) from error
     if isinstance(obj, Article):
-        obj.body = sanitize_body(obj.body)
         obj.word_count = word_count(obj.body)
         obj.body_html = "" if "<figure" in obj.body else obj.body
         obj.body_media = {}
         # What is made from the rest when read or changed, never taken from the file.
         obj.page_html = obj.thread_html = obj.structured_data = obj.related_ids = None
     elif isinstance(obj, LiveUpdate):
-        obj.body = sanitize_body(obj.body)
         obj.body_html = "" if "<figure" in obj.body else obj.body
         obj.body_media = {}
     elif isinstance(obj, Embed):

@@ -31,6 +31,7 @@ from markdown_it import MarkdownIt
 
 from articles import images
 from articles.models import Article, Image
+from articles.richtext import BodyTooDeep
 
 from .common import (
     Catalogue,
@@ -250,12 +251,15 @@ def read_story(path, encoding="utf-8"):
         body_text = "\n".join(lines[start + 1 :])
     markdown = path.suffix.lower() in MARKDOWN_SUFFIXES
     pictures = []
-    if markdown:
-        headline = re.sub(r"^#+\s*", "", headline).strip()
-        headline = html_to_text(_markdown.renderInline(headline))
-        body, pictures = markdown_story_html(path, body_text)
-    else:
-        body = paragraphs_html(body_text)
+    try:
+        if markdown:
+            headline = re.sub(r"^#+\s*", "", headline).strip()
+            headline = html_to_text(_markdown.renderInline(headline))
+            body, pictures = markdown_story_html(path, body_text)
+        else:
+            body = paragraphs_html(body_text)
+    except BodyTooDeep as error:
+        raise ImportFileError(f"{path}: {' '.join(error.messages)}") from error
     headline = truncate_words(" ".join(headline.split()), 300)
     if not headline:
         raise ImportFileError(f"{path}: no headline")

@@ -291,6 +291,15 @@ def test_import_refuses_a_database_that_has_content(archive, write):
             ),
             "Article has no field 'headlin'",
         ),
+        (
+            lambda lines: [
+                re.sub(r'"body": "', '"body": "' + "<ul><li>" * 5000, x, count=1)
+                if '"type": "article"' in x
+                else x
+                for x in lines
+            ],
+            r"Article\.body: The body is nested more than 64 levels deep",
+        ),
     ],
 )
 def test_a_damaged_file_is_refused_and_nothing_is_restored(archive, write, mangle, message):

@@ -198,3 +198,12 @@ def test_a_missing_picture_stops_the_import_before_anything_is_written(tmp_path)
     with pytest.raises(CommandError, match=r"missing\.jpg cannot be read"):
         run_import(story)
     assert not Article.objects.exists()
+
+
+def test_a_body_nested_thousands_deep_is_a_clear_error(tmp_path):
+    """Issue 17, item 8: refused before sanitising, naming the file; nothing imported."""
+    path = tmp_path / "deep.md"
+    path.write_text("# Deep\n\n" + "<ul><li>" * 5000 + "bottom\n", encoding="utf-8")
+    with pytest.raises(CommandError, match=r"deep\.md: The body is nested more than 64"):
+        run_import(path)
+    assert not Article.objects.exists()
