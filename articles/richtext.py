@@ -153,6 +153,8 @@ VOID_ELEMENTS = frozenset(
     }
 )
 
+_OPTIONAL_END = frozenset({"p", "li", "dt", "dd", "option", "tr", "td", "th"})
+
 
 class BodyTooDeep(ValidationError, ValueError):
     """A body nested deeper than MAX_NESTING: a form error for the desk, a ValueError
@@ -164,13 +166,18 @@ def check_nesting(markup, limit=MAX_NESTING):
 
     One pass over the tags, counting as a browser would at least (an end tag closes
     back to its open element, an end tag with none open is ignored), so it can only
-    count deeper than the sanitiser's parser, never shallower by a trick."""
+    count deeper than the sanitiser's parser, never shallower by a trick. Pasted and
+    imported HTML often leaves out optional end tags (`<li>one<li>two`, `<p>a<p>b`): a
+    start tag of such an element closes one of its name directly above it, as the
+    parser does."""
     stack, open_count = [], Counter()
     for match in _TAG.finditer(markup or ""):
         name = match[2].lower()
         if name in VOID_ELEMENTS:
             continue
         if not match[1]:
+            if stack and stack[-1] == name and name in _OPTIONAL_END:
+                continue  # closes its sibling and takes its place: no deeper
             stack.append(name)
             open_count[name] += 1
             if len(stack) > limit:

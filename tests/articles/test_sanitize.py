@@ -113,6 +113,10 @@ def test_nesting_tricks_do_not_hide_depth():
     # Well-formed deep-ish editor output passes, and so does a long flat body.
     check_nesting("<blockquote>" + "<ul><li><p>x</p>" * 20 + "</li></ul>" * 20 + "</blockquote>")
     check_nesting("<p>x</p>" * 50_000)
+    # Optional end tags left out, as pasted and imported HTML does.
+    check_nesting("<ul>" + "<li>item" * 500 + "</ul>" + "<p>para" * 500)
+    with pytest.raises(ValidationError):  # a list item's list is still deeper
+        check_nesting("<ul><li>" * 40)
 
 
 def test_an_importer_gets_a_value_error_naming_the_depth():
