@@ -18,7 +18,7 @@ from ..richtext import sanitize_body
 from .changelist import CappedCountPaginator, DeskChangeList, short_datetime
 from .filters import AuthorFilter, DeskStatusFilter, TagFilter
 from .live import LiveDesk
-from .views import ArticleViews
+from .views import ArticleViews, desk_people
 
 
 class BylineInline(admin.TabularInline):
@@ -103,6 +103,7 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
         ("Section and tags", {"fields": ["section", "tags", "featured"]}),
         ("Lead image", {"fields": ["lead_image", "lead_image_caption", "lead_image_credit"]}),
         ("Series", {"fields": ["series", "series_position"], "classes": ["collapse"]}),
+        ("Planning", {"fields": ["assignee", "due_at"]}),
         (
             "Live coverage",
             {
@@ -313,13 +314,18 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
         fields = ["desk_status_text", "length", "status", "body_preview"]
         if not workflow.can_publish(request.user):
             # Reporters never set when (or whether) an article goes out.
-            fields += ["published_at", "expires_at", "featured"]
+            fields += ["published_at", "expires_at", "featured", "assignee", "due_at"]
         return fields
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
             obj is None or workflow.can_edit(request.user, obj)
         )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            kwargs["queryset"] = desk_people()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -344,6 +350,10 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
         except ValidationError as exc:
             # The form checks the same rules first; this is a last line of defence.
             raise PermissionDenied(" ".join(exc.messages)) from exc
+        if "assignee" in form.changed_data:
+            who = obj.assignee
+            name = (who.get_full_name() or who.get_username()) if who else "nobody"
+            obj.events.create(actor=user, action="assign", detail=f"To {name}")
         if action:
             # Said instead of the admin's generic "was changed successfully".
             when = short_datetime(obj.published_at) if obj.published_at else ""

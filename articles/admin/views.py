@@ -1,6 +1,8 @@
 """The article's own pages beside its form: history, compare, restore, preview links,
 tag suggestions and the body editor's endpoints."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from .. import editor, preview, revisions, seo, workflow
-from ..models import Article, Revision
+from ..models import Article, Revision, Section
 
 
 class ArticleViews:
@@ -26,6 +28,7 @@ class ArticleViews:
             path("body/images/", wrap(editor.images), name="articles_article_body_images"),
             path("body/upload/", wrap(editor.upload), name="articles_article_body_upload"),
             path("body/embed/", wrap(editor.embed), name="articles_article_body_embed"),
+            path("budget/", wrap(self.budget_view), name="articles_article_budget"),
             path(
                 "tags/suggest/",
                 wrap(self.tag_suggest_view),
@@ -165,3 +168,88 @@ class ArticleViews:
             request, "Every preview link made for this story so far has stopped working."
         )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+    BUDGET_DAYS = (1, 2, 3, 5, 7, 14)
+
+    def budget_view(self, request):
+        """Today's and the coming days' stories, by day and section, with who has them:
+        the plan the desk works to (printable)."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        chosen = request.GET.get("days", "3")
+        days = int(chosen) if chosen.isdigit() and int(chosen) in self.BUDGET_DAYS else 3
+        start = timezone.make_aware(
+            datetime.datetime.combine(timezone.localdate(), datetime.time.min)
+        )
+        stories = (
+            Article.objects.budget(start, start + datetime.timedelta(days=days))
+            .exclude(status=Article.Status.WITHDRAWN)
+            .select_related("section", "assignee")
+            .only(*BUDGET_FIELDS)
+        )
+        section = request.GET.get("section", "")
+        if section.isdigit():
+            stories = stories.filter(section_id=int(section))
+        assignee = request.GET.get("assignee", "")
+        if assignee == "me":
+            stories = stories.filter(assignee=request.user)
+        elif assignee.isdigit():
+            stories = stories.filter(assignee_id=int(assignee))
+        status = request.GET.get("status", "")
+        plan = {}
+        for story in stories:
+            if status and story.desk_status[0] != status:
+                continue
+            when = story.due_at or story.published_at
+            day = "overdue" if when < start else timezone.localtime(when).date()
+            plan.setdefault(day, []).append(story)
+        overdue = plan.pop("overdue", [])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "The budget",
+            "opts": self.opts,
+            "overdue": sorted(overdue, key=_budget_order),
+            "days": [(day, sorted(rows, key=_budget_order)) for day, rows in sorted(plan.items())],
+            "day_choices": self.BUDGET_DAYS,
+            "chosen": {"days": days, "section": section, "assignee": assignee, "status": status},
+            "sections": Section.objects.order_by("position", "name").values_list("pk", "name"),
+            "assignees": desk_people(),
+            "statuses": [
+                ("draft", "Draft"),
+                ("review", "In review"),
+                ("scheduled", "Scheduled"),
+                ("live", "Live"),
+                ("expired", "Expired"),
+            ],
+        }
+        return TemplateResponse(request, "admin/articles/article/budget.html", context)
+
+
+BUDGET_FIELDS = (
+    "headline",
+    "status",
+    "published_at",
+    "expires_at",
+    "due_at",
+    "word_count",
+    "section__name",
+    "section__position",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
+def _budget_order(story):
+    section = story.section
+    return (
+        (section.position, section.name) if section else (10**6, ""),
+        story.due_at or story.published_at,
+    )
+
+
+def desk_people():
+    """Who can be given a story: the active staff, by name."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")

@@ -101,6 +101,21 @@ class ArticleQuerySet(models.QuerySet):
     def scheduled(self):
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
 
+    def budget(self, start, end):
+        """The desk's plan from `start` to `end`: the stories due then, those published
+        or scheduled then with no due time, and those overdue and not yet out."""
+        open_ = [Article.Status.DRAFT, Article.Status.REVIEW]
+        return self.filter(
+            Q(due_at__gte=start, due_at__lt=end)
+            | Q(
+                due_at__isnull=True,
+                status=Article.Status.PUBLISHED,
+                published_at__gte=start,
+                published_at__lt=end,
+            )
+            | Q(due_at__lt=start, status__in=open_)
+        )
+
     def expired(self):
         return self.filter(status=Article.Status.PUBLISHED, expires_at__lte=timezone.now())
 
@@ -218,6 +233,17 @@ class Article(SanitizedBody, models.Model):
         help_text="Live coverage: when it ended (or ends). Leave empty while it goes on.",
     )
     featured = models.BooleanField(default=False, help_text="Lead the home page with this story.")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        help_text="Who has the story now; it shows on their dashboard and the budget.",
+    )
+    due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the story is due on the desk (the budget's day)."
+    )
     comments_enabled = models.BooleanField(default=True)
     comments_close_at = models.DateTimeField(
         null=True, blank=True, help_text="Leave empty to use the site-wide rule."
@@ -337,6 +363,8 @@ class Article(SanitizedBody, models.Model):
             models.Index(fields=["-updated_at"], name="article_updated"),
             # The desk's date drill-down and "Published" sorting over every status.
             models.Index(fields=["-published_at"], name="article_published"),
+            # The budget: the stories due in the coming days.
+            models.Index(fields=["due_at"], name="article_due"),
             # next_visibility_change(): the soonest expiry to come.
             models.Index(
                 fields=["expires_at"],

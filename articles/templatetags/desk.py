@@ -1,7 +1,7 @@
 """The desk's dashboard on the admin index: what needs each person now."""
 
 from django import template
-from django.db.models import Max, Min
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from articles import workflow
@@ -19,7 +19,26 @@ def desk_dashboard(context):
     panels = []
     if user.has_perm(workflow.VIEW):
         articles = Article.objects.select_related("section").only(
-            "headline", "status", "published_at", "expires_at", "updated_at", "section__name"
+            "headline",
+            "status",
+            "published_at",
+            "expires_at",
+            "due_at",
+            "updated_at",
+            "section__name",
+        )
+        panels.append(
+            {
+                "key": "assigned",
+                "title": "Assigned to me",
+                "empty": "Nothing is assigned to you. The budget shows the whole plan.",
+                "filter": f"assignee__id__exact={user.pk}",
+                "articles": list(
+                    articles.filter(
+                        assignee=user, status__in=[Article.Status.DRAFT, Article.Status.REVIEW]
+                    ).order_by(F("due_at").asc(nulls_last=True), "-updated_at")[:LIMIT]
+                ),
+            }
         )
         if workflow.can_publish(user):
             panels.append(

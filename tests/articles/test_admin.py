@@ -285,8 +285,17 @@ def test_slug_is_prefilled_from_the_headline(client, editor):
 @pytest.mark.parametrize(
     ("role", "panels"),
     [
-        ("reporter", {"My drafts", "Scheduled", "Recently published"}),
-        ("editor", {"Awaiting your review", "My drafts", "Scheduled", "Recently published"}),
+        ("reporter", {"Assigned to me", "My drafts", "Scheduled", "Recently published"}),
+        (
+            "editor",
+            {
+                "Assigned to me",
+                "Awaiting your review",
+                "My drafts",
+                "Scheduled",
+                "Recently published",
+            },
+        ),
         ("moderator", set()),
     ],
 )
