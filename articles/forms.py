@@ -73,6 +73,14 @@ class ArticleAdminForm(forms.ModelForm):
                 "Set a future time and press “Schedule” to publish at that moment "
                 "(an embargo). “Publish now” fills in the current time."
             )
+        if self.instance.pk and self.instance.is_live:
+            moved = (
+                "This story is live: change this and its address changes; the old address "
+                "will redirect readers and search engines to the new one."
+            )
+            for name in ("slug", "published_at"):
+                if name in self.fields:
+                    self.fields[name].help_text = moved
 
     @staticmethod
     def _configure_story_nodes(widget):

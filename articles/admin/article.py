@@ -340,6 +340,10 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
             # keep the version this save replaces.
             revisions.record(Article.objects.get(pk=obj.pk), None)
         action, user = form.workflow_action, request.user
+        old_address = None
+        if change and ({"slug", "published_at"} & set(form.changed_data)):
+            stored = Article.objects.get(pk=obj.pk)
+            old_address = stored.get_absolute_url() if stored.is_live else None
         try:
             if action == "schedule":
                 obj.schedule(obj.published_at, by=user)
@@ -350,6 +354,12 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
         except ValidationError as exc:
             # The form checks the same rules first; this is a last line of defence.
             raise PermissionDenied(" ".join(exc.messages)) from exc
+        if old_address and old_address != obj.get_absolute_url():
+            messages.info(
+                request,
+                f"The address changed; the old address, {old_address}, now "
+                "redirects readers and search engines to the new one.",
+            )
         if "assignee" in form.changed_data:
             who = obj.assignee
             name = (who.get_full_name() or who.get_username()) if who else "nobody"

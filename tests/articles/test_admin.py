@@ -489,3 +489,24 @@ def test_change_list_checkbox_is_the_markup_django_renders():
     article = ArticleFactory(headline="Fish & chips <b>tax</b>")
     desk = ArticleAdmin(Article, admin.site)
     assert desk.action_checkbox(article) == ModelAdmin.action_checkbox(desk, article)
+
+
+def test_changing_a_live_storys_address_says_the_old_one_redirects(client, editor):
+    article = ArticleFactory(slug="old-name")
+    old = article.get_absolute_url()
+    client.force_login(editor)
+    form = client.get(change_url(article)).content.decode()
+    assert "the old address will redirect" in form
+    response = post_change(client, article, slug="new-name", _continue="1")
+    assert response.status_code == 302
+    shown = [str(m) for m in response.wsgi_request._messages]
+    assert any(f"the old address, {old}, now redirects" in m for m in shown)
+    assert client.get(old).status_code == 301
+
+
+def test_a_drafts_address_change_says_nothing_of_redirects(client, editor):
+    article = ArticleFactory(draft=True, slug="draft-name")
+    client.force_login(editor)
+    assert "will redirect" not in client.get(change_url(article)).content.decode()
+    response = post_change(client, article, slug="other-name")
+    assert not any("redirects" in str(m) for m in response.wsgi_request._messages)
