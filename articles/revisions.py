@@ -9,6 +9,7 @@ unpublish or reschedule anything by itself.
 import difflib
 import re
 from dataclasses import dataclass
+from html import unescape
 
 from django.db import transaction
 from django.utils import timezone
@@ -58,6 +59,8 @@ LABELS = {
 PROSE_FIELDS = ["headline", "standfirst", "body"]
 
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote)>|<br\s*/?>|<hr\s*/?>", re.I)
+_HEADING = re.compile(r"<h([1-6])\b[^>]*>", re.I)
+_LINK = re.compile(r"<a\b[^>]*?\bhref=\"([^\"]*)\"[^>]*>(.*?)</a>", re.I | re.S)
 
 
 def snapshot(article):
@@ -161,9 +164,13 @@ def _restorable(data):
 
 
 def body_text(html):
-    """The body as plain paragraphs, for reading a diff."""
-    text = _BLOCK_END.sub("\n", html or "")
-    return "\n".join(line.strip() for line in strip_tags(text).splitlines() if line.strip())
+    """The body as plain paragraphs, for reading a diff; headings keep their level
+    ("## ") and links their address ("text [address]"), so changes to either show."""
+    text = _HEADING.sub(lambda found: "\n" + "#" * int(found[1]) + " ", html or "")
+    text = _LINK.sub(lambda found: f"{found[2]} [{found[1]}]", text)
+    text = _BLOCK_END.sub("\n", text)
+    text = unescape(strip_tags(text))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 @dataclass

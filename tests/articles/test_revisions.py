@@ -217,3 +217,16 @@ def test_restoring_a_revision_naming_deleted_things_restores_the_rest_and_says_w
     assert [b.author for b in article.bylines.order_by("position")] == [kept_author]
     event = article.events.get(action="restore")
     assert "left as they were" in event.detail
+
+
+def test_the_body_diff_keeps_headings_and_links_visible():
+    text = '<p>See <a href="https://example.org/{}">the plan</a> &amp; map.</p>'
+    old = {"body": "<h2>Road works</h2>" + text.format("a")}
+    new = {"body": "<h3>Road works</h3>" + text.format("b")}
+    (change,) = revisions.diff(old, new)
+    removed = "".join(text for op, text in change.chunks if op == "delete")
+    added = "".join(text for op, text in change.chunks if op == "insert")
+    assert "##" in removed and "###" in added
+    assert "https://example.org/a" in removed and "https://example.org/b" in added
+    whole = "".join(text for _op, text in change.chunks)
+    assert "& map." in whole and "&amp;" not in whole
