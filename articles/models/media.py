@@ -32,10 +32,24 @@ class Image(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    source = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Where an import took the file from (e.g. "
+        "wordpress:example.com/2019/03/photo.jpg): one picture per source, however often "
+        "the import runs.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=~Q(source=""),
+                name="image_one_per_import_source",
+            ),
             models.CheckConstraint(
                 condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
                 name="image_focal_point_in_frame",

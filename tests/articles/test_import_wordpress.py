@@ -157,9 +157,18 @@ def test_fixture_edge_cases_headlines_slugs_and_bodies(media_dir):
     assert "<p>The council voted 7\u20132 on Thursday.<br>\nCouncillors argued" in body
     assert "<h2>What changes</h2>" in body  # h1 is not allowed in a body: it becomes h2
     assert "<strong>Parks</strong> get <em>more</em> money." in body
-    assert 'href="https://vimeo.com/12345"' in body  # [embed]
-    assert 'href="https://www.youtube.com/watch?v=abc123"' in body  # a bare URL line
-    assert "[caption" not in body and "The town hall" not in body and "[gallery" not in body
+    # [embed] and a bare provider URL line are embeds (test_import_wordpress_pictures.py);
+    # the providers cannot be reached here, so readers get links.
+    assert '<figure data-embed="https://vimeo.com/12345"></figure>' in body
+    assert '<figure data-embed="https://www.youtube.com/watch?v=abc123"></figure>' in body
+    body_html = Article.objects.get(wp_id=101).body_html
+    assert 'href="https://vimeo.com/12345"' in body_html
+    assert 'href="https://www.youtube.com/watch?v=abc123"' in body_html
+    # [caption] of attachment 201 (its file is hall.png) is a figure of the featured image.
+    hall = Article.objects.get(wp_id=101).lead_image
+    assert f'<figure data-image="{hall.pk}" data-width="inline" data-alt="Town hall">' in body
+    assert "<figcaption>The town hall</figcaption>" in body
+    assert "[caption" not in body and "[gallery" not in body
     assert "unknown_code" not in body and "Brackets [like these] stay." in body
     assert "<script" not in body and "onclick" not in body and "alert" not in body
     assert "<p>Clean paragraph.</p>" in body

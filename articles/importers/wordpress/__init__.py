@@ -7,7 +7,7 @@ comments, authors and terms; summary.py counts what happened for the command's t
 
 from django.db import transaction
 
-from .body import convert_content, render_shortcodes, wpautop
+from .body import Pictures, convert_content, render_shortcodes, wpautop
 from .importer import WordPressImporter, old_paths
 from .reader import WXRError, WXRFile
 
@@ -21,6 +21,7 @@ def import_wordpress(path, **options):
 
 
 __all__ = [
+    "Pictures",
     "WXRError",
     "WXRFile",
     "WordPressImporter",

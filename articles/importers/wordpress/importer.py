@@ -31,7 +31,7 @@ from ..common import (
     unique_article_slug,
 )
 from . import rerun
-from .body import convert_content
+from .body import Pictures, convert_content
 from .media import MediaLibrary
 from .reader import REPAIR_NOTES, Header, WXRError, WXRFile, describe, item_date, pub_date
 from .summary import Summary
@@ -187,7 +187,9 @@ class WordPressImporter:
             self.summary.notes.append(
                 f"{describe(item)} was password-protected: imported as a draft"
             )
-        body = convert_content(item.get("content:encoded", ""))
+        body = convert_content(
+            item.get("content:encoded", ""), Pictures(self.media, self.summary.body, wp_id)
+        )
         published_at, created_at = self.post_date(item, status, article)
         suffix = wp_id or hashlib.sha256(key.encode()).hexdigest()[:8]
         headline = headline_from(title, html_to_text(body), f"Untitled (WordPress post {suffix})")

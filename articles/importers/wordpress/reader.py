@@ -97,6 +97,8 @@ class Attachment:
     attached_file: str = ""
     alt: str = ""
     caption: str = ""
+    parent: int = 0  # the post it was uploaded to ([gallery] without ids shows those)
+    order: int = 0  # wp:menu_order, the order WordPress's gallery shows them in
 
 
 @dataclass
@@ -381,7 +383,14 @@ def _collect_attachment(header, item):
         attached_file=item["meta"].get("_wp_attached_file", "").strip(),
         alt=one_line(item["meta"].get("_wp_attachment_image_alt", "")),
         caption=one_line(item.get("excerpt:encoded", "")),
+        parent=_number(item.get("wp:post_parent")),
+        order=_number(item.get("wp:menu_order")),
     )
+
+
+def _number(value):
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else 0
 
 
 def parse_date(value, tz):

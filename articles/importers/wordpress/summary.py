@@ -3,6 +3,19 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
+# What the body counts are called, in the order the table shows them (body.py counts).
+BODY_ROWS = (
+    "inline images",
+    "with captions",
+    "galleries",
+    "gallery pictures",
+    "gallery ids not found",
+    "embeds",
+    "links (not embeddable)",
+    "pictures not found",
+    "pictures added to the library",
+)
+
 
 @dataclass
 class Summary:
@@ -14,6 +27,8 @@ class Summary:
     redirects: Counter = field(default_factory=Counter)
     images: Counter = field(default_factory=Counter)
     missing_media: list = field(default_factory=list)
+    body: Counter = field(default_factory=Counter)  # pictures and embeds in post bodies
+    missing_body_media: set = field(default_factory=set)
     notes: list = field(default_factory=list)
     created: Counter = field(default_factory=Counter)
     kept: Counter = field(default_factory=Counter)  # field group → articles where the desk's stood
@@ -56,6 +71,11 @@ class Summary:
         rows += [(f"{what}", self.images[what]) for what in ("imported", "kept", "missing")]
         if self.images["unusable"]:
             rows.append(("unusable", self.images["unusable"]))
+        rows += [("Pictures and embeds in bodies", None)]
+        rows += [(what, self.body[what]) for what in BODY_ROWS]
+        rows += [
+            (what, count) for what, count in sorted(self.body.items()) if what not in BODY_ROWS
+        ]
         rows += [("Skipped", None)]
         rows += [(label, count) for label, count in sorted(self.skipped.items())]
         if not self.skipped:

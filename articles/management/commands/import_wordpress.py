@@ -91,6 +91,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Featured images not found in {where}:")
             for name in summary.missing_media:
                 self.stdout.write(f"  {name}")
+        if summary.missing_body_media:
+            where = importer.media_dir or "(no --media-dir given)"
+            self.stdout.write(f"Pictures in bodies not found in {where} (kept as links):")
+            for name in sorted(summary.missing_body_media):
+                self.stdout.write(f"  {name}")
         for note in summary.notes:
             self.stdout.write(self.style.WARNING(f"Note: {note}"))
         self.stdout.write(self.style.SUCCESS("Done."))
