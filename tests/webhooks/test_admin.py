@@ -7,7 +7,7 @@ from django_tasks_db.models import DBTaskResult
 
 from newsroom.models import Webhook, WebhookDelivery
 from tests.articles.desk import post_change
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, AuthorFactory
 from tests.receiver import Receiver
 from tests.taskrunner import DATABASE_TASKS, run_waiting_tasks
 
@@ -102,7 +102,9 @@ def test_a_slow_receiver_never_holds_up_the_editors_publish(client, editor):
             name="Slow", url=receiver.url, events=["article.published"]
         )
         receiver.secret = webhook.secret
-        article = ArticleFactory(review=True)
+        article = ArticleFactory(
+            review=True, authors=[AuthorFactory()]
+        )  # nothing for the checklist
         client.force_login(editor)
         response = post_change(client, article, action="publish")
         assert response.status_code == 302
