@@ -355,10 +355,15 @@ class Article(SanitizedBody, models.Model):
         ]
         indexes = [
             # The reader's lists in their order, with the id: a deep page skips its
-            # offset in the index alone (index-only scan; see ArticleListView).
-            models.Index(fields=["status", "-published_at", "-id"], name="article_status_pub_id"),
+            # offset in the index alone (index-only scan; see ArticleListView). The expiry
+            # is in it too, as live() reads it.
             models.Index(
-                fields=["section", "status", "-published_at", "-id"], name="article_section_pub_id"
+                fields=["status", "-published_at", "-id", "expires_at"],
+                name="article_status_pub_id",
+            ),
+            models.Index(
+                fields=["section", "status", "-published_at", "-id", "expires_at"],
+                name="article_section_pub_id",
             ),
             models.Index(fields=["-updated_at"], name="article_updated"),
             # The desk's date drill-down and "Published" sorting over every status.
