@@ -108,14 +108,25 @@ def test_pictures_captions_galleries_and_embeds_become_figures(uploads, oembed_p
         (f'data-gallery="{market.pk},{harbour.pk}"', "")
     ]
 
+    # The block editor's gallery: its pictures in order, its caption; the picture whose
+    # file is missing stays a link after it.
+    block_gallery = Article.objects.get(wp_id=304).body
+    assert figures(block_gallery) == [
+        (
+            f'data-gallery="{harbour.pk},{market.pk}"',
+            "<figcaption>A day at the harbour</figcaption>",
+        )
+    ]
+    assert ">The ferry</a>" in block_gallery
+
     assert row(output, "inline images") == 4
     assert row(output, "with captions") == 2
-    assert row(output, "galleries") == 2
-    assert row(output, "gallery pictures") == 4
+    assert row(output, "galleries") == 3
+    assert row(output, "gallery pictures") == 6
     assert row(output, "gallery ids not found") == 1
     assert row(output, "embeds") == 3
     assert row(output, "links (not embeddable)") == 1
-    assert row(output, "pictures not found") == 3  # ferry.jpg, gone.jpg, javascript:
+    assert row(output, "pictures not found") == 4  # ferry.jpg twice, gone.jpg, javascript:
     assert row(output, "pictures added to the library") == 2
     assert "2024/05/ferry.jpg, attachment 13" in output
     assert "2019/01/gone.jpg" in output
@@ -173,7 +184,7 @@ def test_running_the_import_again_makes_no_second_picture(uploads, oembed_provid
         "images": sorted(Image.objects.values_list("pk", "file", "source")),
         "bodies": sorted(Article.objects.values_list("pk", "body", "version")),
     } == before
-    assert row(output, "unchanged") == 3
+    assert row(output, "unchanged") == 4
     assert row(output, "pictures added to the library") == 0
 
 
@@ -185,14 +196,16 @@ def test_the_same_file_in_another_export_is_the_same_picture(uploads, tmp_path, 
         .replace("<wp:post_id>301</wp:post_id>", "<wp:post_id>401</wp:post_id>")
         .replace("<wp:post_id>302</wp:post_id>", "<wp:post_id>402</wp:post_id>")
         .replace("<wp:post_id>303</wp:post_id>", "<wp:post_id>403</wp:post_id>")
+        .replace("<wp:post_id>304</wp:post_id>", "<wp:post_id>404</wp:post_id>")
         .replace("harbour-festival", "harbour-festival-again")
         .replace("block-harbour", "block-harbour-again")
         .replace("market-pictures", "market-pictures-again")
+        .replace("block-gallery", "block-gallery-again")
     )
 
     run_import(uploads, other)
 
-    assert Article.objects.count() == 6
+    assert Article.objects.count() == 8
     assert Image.objects.count() == 2
 
 
@@ -209,7 +222,8 @@ def test_without_the_media_folder_nothing_is_lost(tmp_path, oembed_provider):
     assert "<p>Stalls on the quay</p>" in festival.body  # the caption stays as text
     assert 'data-embed="https://video.test/watch/abc"' in festival.body
     assert row(output, "inline images") == 0
-    assert row(output, "pictures not found") == 11  # and two in the gallery of 303
+    # and two in the gallery of 303, three in the block gallery of 304
+    assert row(output, "pictures not found") == 14
 
 
 def test_http_provider_address_embeds_as_https_and_others_are_links(oembed_provider):

@@ -82,7 +82,9 @@ class Pictures:
         self.media = media  # media.MediaLibrary, or None: no picture is found
         self.counts = counts if counts is not None else Counter()
         self.post_id = post_id  # the WordPress post whose body this is
-        self.figures = []  # (figure markup, what stands in for it where no figure can go)
+        # (figure markup, what stands in for it where no figure can go)
+        self.figures = []
+        self.pictures = {}  # placeholder number → (Image pk, captioned) of an inline image
 
     def placeholder(self, figure, fallback=""):
         self.figures.append((figure, fallback))
@@ -131,6 +133,7 @@ class Pictures:
             self.counts["with captions"] += 1
             figure += f"<figcaption>{html.escape(caption, quote=False)}</figcaption>"
         figure += "</figure>"
+        self.pictures[len(self.figures)] = (image.pk, bool(caption))
         return self.placeholder(figure, _link(self._absolute(src), alt or caption or src))
 
     def attached(self):
@@ -140,7 +143,7 @@ class Pictures:
         found = [a for a in self.media.header.attachments.values() if a.parent == self.post_id]
         return [a.wp_id for a in sorted(found, key=lambda a: (a.order, a.wp_id))]
 
-    def gallery(self, ids):
+    def gallery(self, ids, caption=""):
         pks = []
         for wp_id in ids:
             if self.media is None or wp_id not in self.media.header.attachments:
@@ -156,7 +159,36 @@ class Pictures:
             return ""
         self.counts["galleries"] += 1
         self.counts["gallery pictures"] += len(pks)
-        return self.placeholder(f'<figure data-gallery="{",".join(map(str, pks))}"></figure>')
+        figcaption = (
+            f"<figcaption>{html.escape(caption, quote=False)}</figcaption>" if caption else ""
+        )
+        return self.placeholder(
+            f'<figure data-gallery="{",".join(map(str, pks))}">{figcaption}</figure>'
+        )
+
+    def block_gallery(self, attrs, inner):
+        """The block editor's gallery, its pictures already figures (placeholders) →
+        one gallery of them, with the gallery's caption; pictures not found stay links
+        after it."""
+        shown = [int(n) for n in _MARK.findall(inner) if int(n) in self.pictures]
+        if not shown:
+            return None
+        pks = list(dict.fromkeys(self.pictures[n][0] for n in shown))
+        self.counts["inline images"] -= len(shown)
+        self.counts["with captions"] -= sum(self.pictures[n][1] for n in shown)
+        self.counts["galleries"] += 1
+        self.counts["gallery pictures"] += len(pks)
+        caption = _FIGCAPTION.search(inner)
+        figcaption = (
+            f"<figcaption>{html.escape(one_line(caption[1]), quote=False)}</figcaption>"
+            if caption
+            else ""
+        )
+        gallery = self.placeholder(
+            f'<figure data-gallery="{",".join(map(str, pks))}">{figcaption}</figure>'
+        )
+        rest = _FIGCAPTION.sub("", re.sub(r"<p>\ufffcwp:\d+\ufffc</p>", "", inner))
+        return gallery + (rest if re.sub(r"<[^>]*>", "", rest).strip() else "")
 
     def embed(self, url):
         """An address → an embed figure placeholder when a provider serves it (an
@@ -174,10 +206,12 @@ class Pictures:
         return link
 
     def block_figures(self, content):
-        """The block editor's image and embed figures → ours."""
+        """The block editor's image, gallery and embed figures → ours."""
 
         def figure(match):
             attrs, inner = match.group(1), match.group(2)
+            if "wp-block-gallery" in attrs:
+                return match.group(0)
             if "wp-block-embed" in attrs:
                 url = re.search(r"https?://[^\s<>\"]+", re.sub(r"<[^>]*>", " ", inner))
                 return self.embed(html.unescape(url[0])) if url else match.group(0)
@@ -191,7 +225,15 @@ class Pictures:
                 markup = markup.replace("<img", f'<img data-align="align{align[1]}"', 1)
             return self.image(markup, one_line(caption[1]) if caption else "")
 
-        return _BLOCK_FIGURE.sub(figure, content)
+        def gallery(match):
+            if "wp-block-gallery" not in match.group(1):
+                return match.group(0)
+            inner = _IMG.sub(lambda picture: self.image(picture.group(0)), match.group(2))
+            made = self.block_gallery(match.group(1), inner)
+            return f"<figure{match.group(1)}>{inner}</figure>" if made is None else made
+
+        # Pictures first; then the galleries that held them are innermost.
+        return _BLOCK_FIGURE.sub(gallery, _BLOCK_FIGURE.sub(figure, content))
 
     def put_figures(self, body):
         """The sanitised body with each placeholder paragraph replaced by its figure
@@ -399,4 +441,6 @@ def convert_content(content, pictures=None):
         content = _URL_LINE.sub(lambda m: pictures.embed(m.group(1)), content)
         content = wpautop(content)
     content = re.sub(r"<!--.*?-->", "", content, flags=re.DOTALL)
-    return pictures.put_figures(clean_body(content))
+    body = pictures.put_figures(clean_body(content))
+    # The block editor's comments and the placeholders leave blank lines between blocks.
+    return re.sub(r">[ \t]*\n\s*\n\s*<", ">\n<", body)
