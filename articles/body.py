@@ -180,3 +180,15 @@ def rerender(articles):
             page_html_generation=F("page_html_generation") + 1,
         )
         rendered.record(article)
+
+
+def rerender_updates(image_pk):
+    """Render again the live updates whose body shows the picture `image_pk` (it
+    changed), without touching what an editor wrote, its version or its time."""
+    from .models import LiveUpdate
+
+    for update in LiveUpdate.objects.showing_image(image_pk).only("id", "body"):
+        rendered = render_body(update.body)
+        LiveUpdate.objects.filter(pk=update.pk).update(
+            body_html=rendered.html, body_media=rendered.media
+        )

@@ -277,9 +277,11 @@ def tag_changed(sender, instance, created=False, raw=False, **kwargs):
 def image_changed(sender, instance, created=False, raw=False, **kwargs):
     if created or raw:
         return
+    in_updates = LiveUpdate.objects.showing_image(instance.pk).values("article_id")
     end(
         _stories(Article.objects.filter(lead_image=instance), article, card)
         | _stories(Article.objects.filter(body_images=instance), article)
+        | _stories(Article.objects.filter(pk__in=in_updates), article, updates)
     )
 
 

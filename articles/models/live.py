@@ -26,6 +26,15 @@ class LiveUpdateQuerySet(models.QuerySet):
             status=LiveUpdate.Status.PUBLISHED, article__in=Article.objects.live()
         ).order_by("-published_at", "-id")
 
+    def showing_image(self, image_pk):
+        """Updates whose body shows the picture `image_pk`, inline or in a gallery (read
+        from the stored body: an update keeps no table of its pictures)."""
+        pk = int(image_pk)
+        return self.filter(
+            Q(body__contains=f'data-image="{pk}"')
+            | Q(body__regex=rf'data-gallery="([0-9]+,)*{pk}(,[0-9]+)*"')
+        )
+
     def after(self, update):
         """Updates published after `update` (by publication time, then id): an update
         written earlier and published later is not missed."""

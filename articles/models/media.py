@@ -78,18 +78,24 @@ class Image(models.Model):
             else:
                 self.refresh_renditions()
         if changed:
-            from ..body import rerender
+            from ..body import rerender, rerender_updates
 
             # Bodies show this picture's renditions and words: render them again.
             rerender(self.body_articles.all())
+            rerender_updates(self.pk)
 
     def used_by(self):
         """The stories that show this picture: as their lead image or in their body
-        (inline or in a gallery). A picture in use cannot be deleted."""
+        (inline or in a gallery), or in the body of one of their live updates. A picture
+        in use cannot be deleted."""
         from .article import Article
+        from .live import LiveUpdate
 
+        in_updates = LiveUpdate.objects.showing_image(self.pk).values("article_id")
         return (
-            Article.objects.filter(Q(lead_image=self) | Q(bodyimage__image=self))
+            Article.objects.filter(
+                Q(lead_image=self) | Q(bodyimage__image=self) | Q(pk__in=in_updates)
+            )
             .distinct()
             .order_by("headline", "pk")
         )

@@ -40,17 +40,47 @@ def in_use(media):
         headline="Pictures of the week",
         body=f'<figure data-gallery="{picture("Other").pk},{gallery.pk}"></figure>',
     )
-    return {"lead": lead, "inline": inline, "gallery": gallery}
+    from articles.models import Article, LiveUpdate
+
+    in_update, in_update_gallery = picture("In an update"), picture("In an update's gallery")
+    coverage = ArticleFactory(headline="Storm: live", kind=Article.Kind.LIVE)
+    LiveUpdate.objects.create(
+        article=coverage, body=f'<p>Seen now.</p><figure data-image="{in_update.pk}"></figure>'
+    )
+    LiveUpdate.objects.create(
+        article=coverage,
+        body=f'<figure data-gallery="{in_update_gallery.pk},{picture("Last").pk}"></figure>',
+    )
+    return {
+        "lead": lead,
+        "inline": inline,
+        "gallery": gallery,
+        "update": in_update,
+        "update_gallery": in_update_gallery,
+    }
 
 
 def test_used_by_lists_the_stories_that_show_a_picture(in_use):
     assert [a.headline for a in in_use["lead"].used_by()] == ["Storm hits the harbour"]
     assert [a.headline for a in in_use["inline"].used_by()] == ["The wall, inside"]
     assert [a.headline for a in in_use["gallery"].used_by()] == ["Pictures of the week"]
+    assert [a.headline for a in in_use["update"].used_by()] == ["Storm: live"]
+    assert [a.headline for a in in_use["update_gallery"].used_by()] == ["Storm: live"]
     assert not picture("Unused").used_by().exists()
 
 
-@pytest.mark.parametrize("which", ["lead", "inline", "gallery"])
+def test_a_live_updates_pictures_follow_a_change_of_the_picture(in_use):
+    """A live update's body shows the picture's words: they follow its change."""
+    from articles.models import LiveUpdate
+
+    image = in_use["update"]
+    image.alt_text = "The breach, seen from the pier"
+    image.save()
+    update = LiveUpdate.objects.showing_image(image.pk).get()
+    assert 'alt="The breach, seen from the pier"' in update.body_html
+
+
+@pytest.mark.parametrize("which", ["lead", "inline", "gallery", "update", "update_gallery"])
 def test_the_admin_refuses_to_delete_a_picture_in_use_and_names_the_story(
     admin_client, in_use, which
 ):
