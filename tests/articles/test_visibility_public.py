@@ -164,3 +164,15 @@ def test_scheduled_article_appears_by_itself_when_its_time_comes(client, db):
         assert [entry.title for entry in feed.entries] == ["Embargoed quokka census"]
         assert b"quokka-census" in client.get("/search/?q=quokka").content
         assert b"quokka-census" in client.get("/sitemap-articles.xml").content
+
+
+@pytest.mark.parametrize(
+    "path", ["/tag/only-drafts/", "/feeds/tag/only-drafts/", "/feeds/tag/only-drafts/atom/"]
+)
+def test_a_tag_only_hidden_stories_carry_has_no_page_or_feed(client, db, path):
+    """Issue 17, item 14: a tag is public once a live story carries it, not before."""
+    for trait in ("draft", "review", "scheduled", "withdrawn"):
+        ArticleFactory(**{trait: True}, tags=["only-drafts"])
+    assert client.get(path).status_code == 404
+    ArticleFactory(tags=["only-drafts"])
+    assert client.get(path).status_code == 200
