@@ -251,3 +251,24 @@ def test_resized_copies_mean_the_original_unless_the_upload_has_that_name(tmp_pa
     assert media.find_upload(f"{site}/../../../../etc/passwd") is None
     assert media.find_upload("https://elsewhere.example/photos/chart.png") is None
     assert media.find_upload("javascript:alert(1)//uploads/2020/02/chart.png") is None
+
+
+def test_a_dry_run_leaves_no_picture_files_behind(uploads, settings, oembed_provider):
+    out = io.StringIO()
+    call_command(
+        "import_wordpress",
+        str(PICTURES),
+        media_dir=str(uploads),
+        dry_run=True,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+
+    assert "Dry run: nothing was saved." in out.getvalue()
+    assert row(out.getvalue(), "pictures added to the library") == 2
+    assert Image.objects.count() == 0 and Article.objects.count() == 0
+    # Originals live under images/, renditions under renditions/ (the embeds' thumbnails,
+    # which the save's embed code copies, are not the import's).
+    root = Path(settings.MEDIA_ROOT)
+    files = [p for folder in ("images", "renditions") for p in (root / folder).rglob("*")]
+    assert [p for p in files if p.is_file()] == []

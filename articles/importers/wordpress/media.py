@@ -32,6 +32,7 @@ class MediaLibrary:
         self.summary = summary
         self.images = {}  # attachment id → Image made or found during this import
         self._attached = None  # the uploads paths of the export's attachments
+        self.made = []  # the pictures this import saved, whose files go if it rolls back
 
     def lead_image(self, item, current):
         thumbnail = item["meta"].get("_thumbnail_id", "").strip()
@@ -109,8 +110,22 @@ class MediaLibrary:
         except (ValidationError, OSError, ValueError) as error:
             self.summary.notes.append(f"{what} {found} could not be used: {error}")
             return None
+        self.made.append(image)
         self.summary.body["pictures added to the library"] += 1
         return image
+
+    def discard_files(self):
+        """Remove the files (original and renditions) of the pictures this import made:
+        called when it is rolled back (a dry run, an error), so storage keeps nothing no
+        row names."""
+        from articles.images import delete_renditions
+
+        for image in self.made:
+            storage = image.file.storage
+            delete_renditions(image.renditions, storage=storage)
+            if image.file.name and storage.exists(image.file.name):
+                storage.delete(image.file.name)
+        self.made = []
 
     def source_key(self, found):
         """`Image.source` for a file of this site's uploads folder."""

@@ -57,11 +57,15 @@ class Command(BaseCommand):
             progress=self.progress_bar,
         )
         try:
-            with transaction.atomic(), invalidation.batch():
-                summary = importer.run()
-                reindex_search(summary.changed_article_ids)
-                if options["dry_run"]:
-                    raise DryRun
+            try:
+                with transaction.atomic(), invalidation.batch():
+                    summary = importer.run()
+                    reindex_search(summary.changed_article_ids)
+                    if options["dry_run"]:
+                        raise DryRun
+            except BaseException:
+                importer.media.discard_files()  # the rows are rolled back: their files too
+                raise
         except WXRError as error:
             raise CommandError(f"{error}. Nothing was imported.") from error
         except DatabaseError as error:
