@@ -18,6 +18,7 @@ class ArticleQuery(PageQuery):
     section: str | None = Field(None, description="A section's slug.")
     tag: str | None = Field(None, description="A tag's slug.")
     author: str | None = Field(None, description="An author's slug.")
+    series: str | None = Field(None, description="A series' slug.")
     updated_since: datetime | None = Field(
         None, description="Only articles changed at or after this time (ISO 8601)."
     )
@@ -93,6 +94,13 @@ class CorrectionOut(Schema):
     created_at: datetime
 
 
+class SeriesRef(Schema):
+    id: int
+    title: str
+    slug: str
+    url: str
+
+
 class ArticleOut(Schema):
     id: int
     url: str
@@ -105,6 +113,7 @@ class ArticleOut(Schema):
     authors: list[AuthorRef]
     tags: list[TagRef]
     lead_image: ImageOut | None
+    series: SeriesRef | None
 
 
 class LiveUpdateOut(Schema):
@@ -144,4 +153,27 @@ class AuthorList(Schema):
 
 class TagList(Schema):
     results: list[TagOut]
+    next: str | None
+
+
+class SeriesOut(SeriesRef):
+    description: str
+    parts: int = Field(description="How many of its articles are live.")
+
+
+class SeriesPart(Schema):
+    id: int
+    part: int = Field(description="Its place in the series' reading order (1 first).")
+    url: str
+    headline: str
+    standfirst: str
+    published_at: datetime
+
+
+class SeriesDetail(SeriesOut):
+    articles: list[SeriesPart] = Field(description="Its live articles in reading order.")
+
+
+class SeriesList(Schema):
+    results: list[SeriesOut]
     next: str | None

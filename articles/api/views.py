@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +24,9 @@ from newsroom import invalidation
 from newsroom.caching import depends_on, public_page
 
 from .. import live
-from ..models import Article, Author, Byline, Section, tags_in_use
+from ..models import Article, Author, Byline, Section, Series, tags_in_use
 from ..seo import absolute
+from ..views import SERIES_ORDER
 from . import schemas
 
 BAD_CURSOR = "Invalid cursor: follow the `next` address of a previous answer."
@@ -76,8 +77,15 @@ def _cors_view(run):
 # The query parameters each endpoint reads: the page cache keys its answers by these
 # alone (any other parameter shares the entry), and `next` carries only these.
 PAGE_PARAMS = ("cursor", "limit")
-ARTICLE_PARAMS = ("section", "tag", "author", "updated_since", *PAGE_PARAMS)
-PARAMS = {"article_list": ARTICLE_PARAMS, "author_list": PAGE_PARAMS, "tag_list": PAGE_PARAMS}
+ARTICLE_PARAMS = ("section", "tag", "author", "series", "updated_since", *PAGE_PARAMS)
+PARAMS = {
+    "article_list": ARTICLE_PARAMS,
+    "author_list": PAGE_PARAMS,
+    "tag_list": PAGE_PARAMS,
+    "series_list": PAGE_PARAMS,
+}
+#: Endpoints that read no query parameter at all.
+NO_PARAMS = ("article_detail", "section_list", "series_detail")
 
 
 def cacheable(view):
@@ -93,7 +101,7 @@ def urls():
     (it resolves the address to ninja's view, not to the operation)."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        if pattern.name in PARAMS or pattern.name in ("article_detail", "section_list"):
+        if pattern.name in PARAMS or pattern.name in NO_PARAMS:
             pattern.callback.page_params = PARAMS.get(pattern.name, ())
     return patterns, app_name, namespace
 
@@ -151,6 +159,17 @@ def author_ref(author):
     }
 
 
+def series_ref(series):
+    if series is None:
+        return None
+    return {
+        "id": series.pk,
+        "title": series.title,
+        "slug": series.slug,
+        "url": absolute(series.get_absolute_url()),
+    }
+
+
 def image_out(image):
     if image is None or not image.file:
         return None
@@ -193,13 +212,14 @@ def article_out(article):
         "authors": [author_ref(byline.author) for byline in article.bylines.all()],
         "tags": [{"name": tag.name, "slug": tag.slug} for tag in article.tags.all()],
         "lead_image": image_out(article.lead_image),
+        "series": series_ref(article.series),
     }
 
 
 def live_articles():
     return (
         Article.objects.live()
-        .select_related("section", "lead_image")
+        .select_related("section", "lead_image", "series")
         .prefetch_related(
             Prefetch(
                 "bylines",
@@ -251,6 +271,10 @@ def article_list(request, query: Query[schemas.ArticleQuery]):
         author_id = _one(Author, query.author, "author")
         articles = articles.filter(bylines__author_id=author_id)
         lists.append(invalidation.author(author_id))
+    if query.series:
+        series_id = _one(Series, query.series, "series")
+        articles = articles.filter(series_id=series_id)
+        lists.append(invalidation.series(series_id))
     if query.updated_since:
         articles = articles.filter(updated_at__gte=_aware(query.updated_since))
     depends_on(*(lists or [invalidation.FRONT]))
@@ -406,3 +430,70 @@ def tag_out(tag):
 @cacheable
 def tag_list(request, page: Query[schemas.PageQuery]):
     return _id_page(request, tags_in_use(), page, tag_out, invalidation.tag)
+
+
+# -- Series ----------------------------------------------------------------------------
+
+
+def live_series():
+    """Series with at least one live part, each with how many it has."""
+    parts = (
+        Article.objects.live()
+        .filter(series=OuterRef("pk"))
+        .order_by()
+        .values("series")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Series.objects.annotate(live_parts=Subquery(parts)).filter(live_parts__gt=0)
+
+
+def series_out(series):
+    return {**series_ref(series), "description": series.description, "parts": series.live_parts}
+
+
+@api.get(
+    "/series/",
+    response={200: schemas.SeriesList, **LIST_ERRORS},
+    summary="Series with at least one live article",
+    tags=["series"],
+)
+@cacheable
+def series_list(request, page: Query[schemas.PageQuery]):
+    return _id_page(request, live_series(), page, series_out, invalidation.series)
+
+
+@api.get(
+    "/series/{series_id}/",
+    response={200: schemas.SeriesDetail, 400: schemas.Error, 404: schemas.Error},
+    summary="One series and its live parts in reading order",
+    tags=["series"],
+)
+@cacheable
+def series_detail(request, series_id: int):
+    # A part joining or leaving ends the series' key, a part's new headline its card.
+    depends_on(invalidation.series(series_id))
+    series = live_series().filter(pk=series_id).first() if 0 < series_id < 2**63 else None
+    if series is None:
+        return Status(404, {"error": "No series with a live article has this id."})
+    parts = (
+        Article.objects.live()
+        .filter(series_id=series.pk)
+        .order_by(*SERIES_ORDER)
+        .only("id", "headline", "standfirst", "slug", "published_at", "created_at")
+    )
+    depends_on(*(invalidation.card(part.pk) for part in parts))
+    return {
+        **series_out(series),
+        "articles": [
+            {
+                "id": part.pk,
+                "part": number,
+                "url": absolute(part.get_absolute_url()),
+                "headline": part.headline,
+                "standfirst": part.standfirst,
+                "published_at": part.published_at,
+            }
+            for number, part in enumerate(parts, start=1)
+        ],
+    }

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openapi_spec_validator import validate
 
-from articles.models import Article
+from articles.models import Article, LiveUpdate, Series
 from tests.comments.test_xss import CORPUS, check
 from tests.factories import (
     ArticleFactory,
@@ -22,6 +22,8 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ARTICLES = "/api/v1/articles/"
+SERIES = "/api/v1/series/"
+HIDDEN_KINDS = ("draft", "review", "scheduled", "withdrawn", "expired")
 
 
 def ids(response):
@@ -31,9 +33,15 @@ def ids(response):
 
 @pytest.fixture
 def newsroom():
-    """One story of each kind, sharing a section, an author and a tag."""
+    """One story of each kind, sharing a section, an author, a tag and a series."""
     section = SectionFactory(slug="politics")
     author = AuthorFactory(slug="ada")
+    series = Series.objects.create(title="Budget week", slug="budget-week")
+    now = timezone.now()
+    expired = {
+        "published_at": now - datetime.timedelta(days=2),
+        "expires_at": now - datetime.timedelta(hours=1),
+    }
     stories = {}
     for kind, traits in {
         "live": {},
@@ -41,15 +49,26 @@ def newsroom():
         "review": {"review": True},
         "scheduled": {"scheduled": True},
         "withdrawn": {"withdrawn": True},
+        "expired": expired,
     }.items():
         stories[kind] = ArticleFactory(
-            headline=f"A {kind} story", section=section, authors=[author], tags=["budget"], **traits
+            headline=f"A {kind} story",
+            section=section,
+            authors=[author],
+            tags=["budget"],
+            series=series,
+            **traits,
         )
-    # Names only the unpublished stories carry.
+    # Names only the stories readers cannot see carry.
     hidden_author = AuthorFactory(slug="hidden")
-    for kind in ("draft", "scheduled"):
+    hidden_series = Series.objects.create(title="Secret plan", slug="secret-plan")
+    for kind in ("draft", "scheduled", "expired"):
         stories[kind].bylines.create(author=hidden_author, position=1)
         stories[kind].tags.add("secret-plan")
+    Article.objects.filter(pk__in=[stories[k].pk for k in HIDDEN_KINDS]).update(
+        series=hidden_series
+    )
+    Article.objects.filter(pk=stories["expired"].pk).update(series=series)
     return stories
 
 
@@ -60,8 +79,9 @@ def newsroom():
         "?section=politics",
         "?tag=budget",
         "?author=ada",
+        "?series=budget-week",
         "?updated_since=2000-01-01T00:00:00Z",
-        "?section=politics&tag=budget&author=ada",
+        "?section=politics&tag=budget&author=ada&series=budget-week",
     ],
 )
 def test_lists_show_only_live_stories_whatever_the_filter(client, newsroom, query):
@@ -72,7 +92,7 @@ def test_detail_answers_only_for_live_stories(client, newsroom):
     live = client.get(f"{ARTICLES}{newsroom['live'].pk}/")
     assert live.status_code == 200
     assert live.json()["headline"] == "A live story"
-    for kind in ("draft", "review", "scheduled", "withdrawn"):
+    for kind in HIDDEN_KINDS:
         response = client.get(f"{ARTICLES}{newsroom[kind].pk}/")
         assert response.status_code == 404, kind
         assert response.json() == {"error": "No live article has this id."}
@@ -86,9 +106,23 @@ def test_authors_and_tags_of_unpublished_stories_stay_hidden(client, newsroom):
     assert [tag["slug"] for tag in tags] == ["budget"]
 
 
+def test_series_show_only_their_live_parts(client, newsroom):
+    budget_week = Series.objects.get(slug="budget-week")
+    listed = client.get(SERIES).json()["results"]
+    assert [(s["slug"], s["parts"]) for s in listed] == [("budget-week", 1)]
+    detail = client.get(f"{SERIES}{budget_week.pk}/").json()
+    assert [part["id"] for part in detail["articles"]] == [newsroom["live"].pk]
+    hidden = Series.objects.get(slug="secret-plan")
+    response = client.get(f"{SERIES}{hidden.pk}/")
+    assert response.status_code == 404
+    assert response.json() == {"error": "No series with a live article has this id."}
+    assert client.get(f"{SERIES}{hidden.pk + 1000}/").status_code == 404
+
+
 def test_a_filter_that_names_only_hidden_things_finds_nothing(client, newsroom):
     assert ids(client.get(ARTICLES + "?author=hidden")) == set()
     assert ids(client.get(ARTICLES + "?tag=secret-plan")) == set()
+    assert ids(client.get(ARTICLES + "?series=secret-plan")) == set()
 
 
 def test_a_scheduled_story_appears_by_itself_at_its_time(client, newsroom, time_machine):
@@ -100,6 +134,82 @@ def test_a_scheduled_story_appears_by_itself_at_its_time(client, newsroom, time_
         "ada",
         "hidden",
     }
+
+
+# The expiring story's section, and its own tag, author and series.
+LIST_FILTERS = (
+    "",
+    "?section=politics",
+    "?tag=expiring",
+    "?author=expiring",
+    "?series=expiring",
+    "?updated_since=2000-01-01T00:00:00Z",
+    "?section=politics&tag=expiring&author=expiring&series=expiring",
+)
+
+
+def visible(client, story):
+    """Where the API shows `story`: each article list and filter, its detail, its
+    authors, tags and series, and its live updates."""
+    found = {
+        f"articles{query}"
+        for query in LIST_FILTERS
+        if story.pk in ids(client.get(ARTICLES + query))
+    }
+    detail = client.get(f"{ARTICLES}{story.pk}/")
+    if detail.status_code == 200:
+        found.add("detail")
+        if detail.json()["live_updates"]:
+            found.add("live_updates")
+    else:
+        assert detail.status_code == 404
+    if "expiring" in {a["slug"] for a in client.get("/api/v1/authors/").json()["results"]}:
+        found.add("authors")
+    if "expiring" in {t["slug"] for t in client.get("/api/v1/tags/").json()["results"]}:
+        found.add("tags")
+    series = client.get(SERIES).json()["results"]
+    if "expiring" in {s["slug"] for s in series}:
+        found.add("series")
+    if client.get(f"{SERIES}{story.series_id}/").status_code == 200:
+        found.add("series_detail")
+    return found
+
+
+def test_a_story_leaves_every_endpoint_and_filter_by_itself_when_it_expires(
+    client, newsroom, time_machine, settings
+):
+    """Kept answers too: the page cache keeps nothing past the expiry time."""
+    settings.PAGE_CACHE_SECONDS = 300
+    time_machine.move_to(timezone.now(), tick=False)
+    expires = timezone.now() + datetime.timedelta(hours=2)
+    story = ArticleFactory(
+        section=newsroom["live"].section,
+        authors=[AuthorFactory(slug="expiring")],
+        tags=["budget", "expiring"],
+        series=Series.objects.create(title="Expiring", slug="expiring"),
+        kind=Article.Kind.LIVE,
+        expires_at=expires,
+    )
+    LiveUpdate.objects.create(
+        article=story,
+        body="<p>Polls close.</p>",
+        status=LiveUpdate.Status.PUBLISHED,
+        published_at=timezone.now() - datetime.timedelta(minutes=5),
+    )
+    everywhere = {f"articles{query}" for query in LIST_FILTERS} | {
+        "detail",
+        "live_updates",
+        "authors",
+        "tags",
+        "series",
+        "series_detail",
+    }
+    assert visible(client, story) == everywhere
+    time_machine.move_to(expires - datetime.timedelta(seconds=1), tick=False)
+    assert visible(client, story) == everywhere, "kept until the expiry"
+    time_machine.move_to(expires, tick=False)
+    assert visible(client, story) == set()
+    assert ids(client.get(ARTICLES)) == {newsroom["live"].pk}
 
 
 def test_a_withdrawn_story_leaves_the_api(client, newsroom, superuser, settings):
@@ -132,6 +242,7 @@ def test_filters_narrow_the_list(client):
         ("?section=nowhere", "Unknown section 'nowhere'."),
         ("?tag=nothing", "Unknown tag 'nothing'."),
         ("?author=nobody", "Unknown author 'nobody'."),
+        ("?series=nowhere", "Unknown series 'nowhere'."),
         ("?updated_since=yesterday", "Invalid query parameters."),
         ("?limit=0", "Invalid query parameters."),
         ("?limit=1000", "Invalid query parameters."),
@@ -205,8 +316,16 @@ def test_an_article_carries_what_partners_need(client):
 
 
 def test_answers_are_public_and_a_matching_etag_gets_304(client):
-    article = ArticleFactory()
-    for path in (ARTICLES, f"{ARTICLES}{article.pk}/", "/api/v1/sections/", "/api/v1/tags/"):
+    series = Series.objects.create(title="Budget week", slug="budget-week")
+    article = ArticleFactory(series=series)
+    for path in (
+        ARTICLES,
+        f"{ARTICLES}{article.pk}/",
+        "/api/v1/sections/",
+        "/api/v1/tags/",
+        SERIES,
+        f"{SERIES}{series.pk}/",
+    ):
         first = client.get(path)
         assert first.status_code == 200
         assert "public" in first["Cache-Control"]
@@ -227,8 +346,16 @@ def test_signed_in_staff_get_private_answers(client, superuser):
 def make_stories(count):
     authors = [AuthorFactory(), AuthorFactory()]
     image = ImageFactory()
+    series, _ = Series.objects.get_or_create(slug="council-week", title="Council week")
     for index in range(count):
-        ArticleFactory(authors=authors, tags=[f"tag{index % 3}", "council"], lead_image=image)
+        ArticleFactory(
+            authors=authors,
+            tags=[f"tag{index % 3}", "council"],
+            lead_image=image,
+            series=series
+            if index % 2
+            else Series.objects.create(slug=f"s{Series.objects.count()}", title="One"),
+        )
     CorrectionFactory(article=Article.objects.first())
 
 
@@ -238,10 +365,22 @@ def queries_for(client, path):
     return len(captured)
 
 
-@pytest.mark.parametrize("path", [ARTICLES + "?tag=council", "/api/v1/authors/", "/api/v1/tags/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ARTICLES + "?tag=council",
+        ARTICLES + "?series=council-week",
+        "/api/v1/authors/",
+        "/api/v1/tags/",
+        SERIES,
+        "series-detail",
+    ],
+)
 def test_query_count_does_not_grow_with_the_list(client, settings, path):
     settings.PAGE_CACHE_SECONDS = 0
     make_stories(3)
+    if path == "series-detail":
+        path = f"{SERIES}{Series.objects.get(slug='council-week').pk}/"
     small = queries_for(client, path)
     make_stories(15)
     assert queries_for(client, path) == small
@@ -277,6 +416,8 @@ def test_the_openapi_document_is_valid(client):
         "/api/v1/sections/",
         "/api/v1/authors/",
         "/api/v1/tags/",
+        "/api/v1/series/",
+        "/api/v1/series/{series_id}/",
     }
     assert "400" in spec["paths"]["/api/v1/articles/"]["get"]["responses"]
 
