@@ -621,6 +621,88 @@ print(json.dumps({"p50_ms": statistics.median(times), "queries": len(queries)}))
 """
 
 
+RICH_SCRIPT = r"""
+import json, statistics, time
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+from articles.models import Article, Embed, Image, Section
+
+
+class RolledBack(Exception):
+    pass
+
+
+def measure(client, url):
+    for _ in range(20):
+        assert client.get(url).status_code == 200
+    times = []
+    for _ in range(300):
+        started = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return {"p50_ms": statistics.median(times), "queries": len(queries)}
+
+
+found = {}
+with override_settings(
+    PAGE_CACHE_SECONDS=0,
+    FRAGMENT_CACHE_SECONDS=0,
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}},
+    ALLOWED_HOSTS=["testserver"],
+):
+    try:
+        # Two stories made for the measurement and rolled back after it: the same text,
+        # one of them with 5 figures, a gallery of 12 and 3 embeds.
+        with transaction.atomic():
+            images = list(Image.objects.exclude(renditions={}).order_by("pk")[:12])
+            embeds = [
+                Embed.objects.create(
+                    url=f"https://www.youtube.com/watch?v=bench{n}",
+                    provider="YouTube",
+                    status="resolved",
+                    title=f"Clip {n}",
+                    frame_url=f"https://www.youtube-nocookie.com/embed/bench{n}",
+                )
+                for n in range(3)
+            ]
+            text = "".join(
+                f"<p>Paragraph {n} of the story, as long as a paragraph of news is.</p>"
+                for n in range(20)
+            )
+            figures = "".join(
+                f'<figure data-image="{images[n].pk}" data-width="wide"></figure>'
+                for n in range(5)
+            )
+            gallery = ",".join(str(image.pk) for image in images)
+            rich_body = (
+                text[: len(text) // 2] + figures + f'<figure data-gallery="{gallery}"></figure>'
+                + "".join(f'<figure data-embed="{embed.url}"></figure>' for embed in embeds)
+                + text[len(text) // 2 :]
+            )
+            when = timezone.now() - timezone.timedelta(minutes=5)
+            made = {}
+            for name, body in (("plain", text), ("rich", rich_body)):
+                made[name] = Article.objects.create(
+                    headline=f"Bench {name} story", slug=f"bench-{name}-story", body=body,
+                    section=Section.objects.order_by("pk").first(), status="published",
+                    published_at=when,
+                )
+            assert made["rich"].body_html.count("data-gallery-item") == len(images)
+            assert made["rich"].body_html.count("data-embed-load") == 3
+            client = Client()
+            for name, story in made.items():
+                found[name] = measure(client, story.get_absolute_url())
+            raise RolledBack
+    except RolledBack:
+        pass
+print(json.dumps(found))
+"""
+
+
 def run_full_render(args, wrk_path, url, targets, results):
     """The 50-comment article rendered with no cache at all (page and fragment caches off,
     a dummy cache): what the first reader after a change pays, over HTTP and in-process."""
@@ -640,6 +722,8 @@ def run_full_render(args, wrk_path, url, targets, results):
     script = INPROCESS_SCRIPT.replace("URL", repr(targets["article50"]))
     out = manage("shell", "-c", script, env=env, timeout=600)
     results["full_render"]["in_process"] = json.loads(out.strip().splitlines()[-1])
+    out = manage("shell", "-c", RICH_SCRIPT, env=env, timeout=600)
+    results["full_render"]["rich_vs_plain"] = json.loads(out.strip().splitlines()[-1])
 
 
 # -- report ------------------------------------------------------------------------------
@@ -689,6 +773,12 @@ def verdicts(results):
         ratio_full = full["article50"]["rps_16"] / full["ceiling"]["rps_16"]
         checks.append(("full render, article 50 comments >= 0.08", ratio_full, 0.08, ">="))
         checks.append(("full render in-process p50 <= 8 ms", full["in_process"]["p50_ms"], 8, "<="))
+        pair = full.get("rich_vs_plain")
+        if pair:
+            slower = pair["rich"]["p50_ms"] / pair["plain"]["p50_ms"]
+            checks.append(("rich story in-process vs same text alone <= 1.2", slower, 1.2, "<="))
+            extra = pair["rich"]["queries"] - pair["plain"]["queries"]
+            checks.append(("rich story: queries more than the text alone <= 0", extra, 0, "<="))
     if results.get("newsday"):
         checks.extend(newsday.checks(results["newsday"]))
     junk = results.get("junk")
@@ -759,6 +849,13 @@ def print_table(results):
             f"p50 {article['p50_ms']:.1f} ms; in-process p50 "
             f"{full['in_process']['p50_ms']:.2f} ms in {full['in_process']['queries']} queries"
         )
+        pair = full.get("rich_vs_plain")
+        if pair:
+            print(
+                "A story with 5 figures, a gallery of 12 and 3 embeds, in-process with no cache: "
+                f"{pair['rich']['p50_ms']:.2f} ms in {pair['rich']['queries']} queries; the same "
+                f"text alone {pair['plain']['p50_ms']:.2f} ms in {pair['plain']['queries']} queries"
+            )
     if results.get("newsday"):
         newsday.report(results["newsday"])
     junk = results.get("junk")
