@@ -16,8 +16,12 @@ def import_wordpress(path, **options):
     """Import a WXR file; returns the Summary. Raises WXRError, leaving the database as
     it was."""
     importer = WordPressImporter(path, **options)
-    with transaction.atomic():
-        return importer.run()
+    try:
+        with transaction.atomic():
+            return importer.run()
+    except BaseException:
+        importer.media.discard_files()  # the rows are rolled back: their files too
+        raise
 
 
 __all__ = [
