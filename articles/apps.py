@@ -39,6 +39,13 @@ class ArticlesConfig(AppConfig):
         post_delete.connect(
             images.image_deleted, sender="articles.Image", dispatch_uid="articles_image_files"
         )
+        from . import notifications
+
+        post_save.connect(
+            notifications.event_saved,
+            sender="articles.ArticleEvent",
+            dispatch_uid="articles_notifications",
+        )
         for signal, sender, receiver in receivers:
             uid = f"derived-{receiver.__name__}-{sender}-{id(signal)}"
             signal.connect(receiver, sender=sender, dispatch_uid=uid)

@@ -2,15 +2,19 @@
 corrections, revisions and slug redirects."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
 from newsroom.admin import ReadOnlyAdminMixin
 
-from .. import body
+from .. import body, workflow
 from ..models import (
     ArticleEvent,
     Author,
     Correction,
     Embed,
+    Notification,
     Revision,
     Section,
     Series,
@@ -99,3 +103,56 @@ class ArticleEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["article", "actor"]
     search_fields = ["article__headline", "detail"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Each person's own notifications, newest first; nobody reads another's."""
+
+    list_display = ["created_at", "summary", "read"]
+    list_filter = [("read_at", admin.EmptyFieldListFilter)]
+    actions = ["mark_read"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(recipient=request.user)
+            .select_related("actor", "article")
+        )
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.has_perm(workflow.VIEW)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request) and (
+            obj is None or obj.recipient_id == request.user.pk
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="What happened")
+    def summary(self, obj):
+        who = (obj.actor.get_full_name() or obj.actor.get_username()) if obj.actor else "Someone"
+        return format_html(
+            '{}: <a href="{}">“{}”</a> {}',
+            who,
+            reverse("admin:articles_article_change", args=[obj.article_id]),
+            obj.article.headline,
+            obj.get_verb_display(),
+        )
+
+    @admin.display(description="Read", boolean=True)
+    def read(self, obj):
+        return obj.read_at is not None
+
+    @admin.action(permissions=["view"], description="Mark as read")
+    def mark_read(self, request, queryset):
+        queryset.filter(read_at__isnull=True).update(read_at=timezone.now())

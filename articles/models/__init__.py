@@ -11,7 +11,7 @@ from .article import (
     TaggedArticle,
     tags_in_use,
 )
-from .desk import ArticleEvent, Revision
+from .desk import ArticleEvent, Notification, Revision
 from .live import Breaking, LiveUpdate, LiveUpdateQuerySet
 from .media import Embed, Image
 from .story import BodyImage, RelatedLink, Series
@@ -32,6 +32,7 @@ __all__ = [
     "Image",
     "LiveUpdate",
     "LiveUpdateQuerySet",
+    "Notification",
     "RelatedLink",
     "Revision",
     "Section",

@@ -78,3 +78,40 @@ class ArticleEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()}: {self.article or self.detail}"
+
+
+class Notification(models.Model):
+    """A story waits for someone, or moved on: shown in the admin, e-mailed after commit."""
+
+    class Verb(models.TextChoices):
+        SUBMITTED = "submitted", "sent for review"
+        RETURNED = "returned", "sent back to draft"
+        PUBLISHED = "published", "published"
+        ASSIGNED = "assigned", "assigned to you"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(max_length=20, choices=Verb.choices)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(verb__in=["submitted", "returned", "published", "assigned"]),
+                name="notification_verb_valid",
+            ),
+        ]
+
+    def __str__(self):
+        who = self.actor.get_username() if self.actor else "Someone"
+        return f"{who}: “{self.article}” {self.get_verb_display()}"

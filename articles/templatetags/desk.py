@@ -5,7 +5,7 @@ from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from articles import workflow
-from articles.models import Article
+from articles.models import Article, Notification
 
 register = template.Library()
 
@@ -83,12 +83,20 @@ def desk_dashboard(context):
                 "articles": list(articles.live().order_by("-published_at")[:LIMIT]),
             }
         )
+    unread = None
+    if user.has_perm(workflow.VIEW):
+        unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
     moderation = None
     if user.has_perm("comments.can_moderate"):
         from comments.models import Comment
 
         moderation = Comment.objects.in_moderation().count()
-    return {"panels": panels, "moderation": moderation, "now": timezone.now()}
+    return {
+        "panels": panels,
+        "moderation": moderation,
+        "unread": unread,
+        "now": timezone.now(),
+    }
 
 
 @register.inclusion_tag("admin/date_hierarchy.html")
