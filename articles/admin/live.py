@@ -18,6 +18,8 @@ from .. import workflow
 from ..forms import LiveUpdateForm
 from ..models import Article, Author, Breaking, LiveUpdate
 
+#: The post form shares the article's page: its fields' names and ids start with this.
+LIVE_PREFIX = "live"
 #: How long a new banner shows unless the editor says otherwise.
 BANNER_HOURS = 2
 
@@ -93,7 +95,9 @@ class LiveDesk:
         )
         if form is None:
             author = Author.objects.filter(user=user).first()
-            form = LiveUpdateForm(initial={"author": author} if author else None)
+            form = LiveUpdateForm(
+                prefix=LIVE_PREFIX, initial={"author": author} if author else None
+            )
         return {
             "form": form,
             "updates": updates,
@@ -117,7 +121,9 @@ class LiveDesk:
         publish = "_publish" in request.POST
         if publish and not workflow.can_publish_update(request.user, article):
             raise PermissionDenied("Only an editor may publish updates.")
-        form = LiveUpdateForm(request.POST, instance=LiveUpdate(article=article))
+        form = LiveUpdateForm(
+            request.POST, prefix=LIVE_PREFIX, instance=LiveUpdate(article=article)
+        )
         if not form.is_valid():
             # The change page again, with the text and its errors: nothing is lost.
             request.method = "GET"

@@ -14,7 +14,7 @@
   var stream = live.querySelector(".live-stream");
   var url = live.getAttribute("data-updates-url");
   var since = live.getAttribute("data-since");
-  var base = Math.max(15, parseInt(live.getAttribute("data-poll-seconds"), 10) || 20) * 1000;
+  var base = Math.max(1, parseInt(live.getAttribute("data-poll-seconds"), 10) || 20) * 1000;
   var ends = Date.parse(live.getAttribute("data-ends") || "");
   var MAX_DELAY = 5 * 60 * 1000;
   var failures = 0;

@@ -47,9 +47,9 @@ def test_an_editor_publishes_an_update_in_one_post(client, story, editor):
     response = client.post(
         post_url(story),
         {
-            "title": "Polls close",
-            "body": "<p>Counting begins.</p>",
-            "author": author.pk,
+            "live-title": "Polls close",
+            "live-body": "<p>Counting begins.</p>",
+            "live-author": author.pk,
             "_publish": "1",
         },
     )
@@ -64,10 +64,12 @@ def test_an_editor_publishes_an_update_in_one_post(client, story, editor):
 def test_a_reporter_drafts_and_cannot_publish(client, story, reporter, editor):
     client.force_login(reporter)
     assert "Publish update" not in client.get(change_url(story)).content.decode()
-    response = client.post(post_url(story), {"body": "<p>Turnout is high.</p>", "_publish": "1"})
+    response = client.post(
+        post_url(story), {"live-body": "<p>Turnout is high.</p>", "_publish": "1"}
+    )
     assert response.status_code == 403
     assert not LiveUpdate.objects.exists()
-    response = client.post(post_url(story), {"body": "<p>Turnout is high.</p>", "_draft": "1"})
+    response = client.post(post_url(story), {"live-body": "<p>Turnout is high.</p>", "_draft": "1"})
     assert response.status_code == 302
     update = LiveUpdate.objects.get()
     assert update.status == LiveUpdate.Status.DRAFT
@@ -83,13 +85,16 @@ def test_a_reporter_drafts_and_cannot_publish(client, story, reporter, editor):
 
 def test_an_empty_update_is_a_form_error_and_keeps_what_was_typed(client, story, editor):
     client.force_login(editor)
-    response = client.post(post_url(story), {"title": "", "body": "", "_publish": "1"})
+    response = client.post(post_url(story), {"live-title": "", "live-body": "", "_publish": "1"})
     assert response.status_code == 200
     assert "needs a title or some text" in response.content.decode()
     assert not LiveUpdate.objects.exists()
     response = client.post(
         post_url(story),
-        {"title": "Kept title", "body": '<figure data-embed="https://evil.example/v/1"></figure>'},
+        {
+            "live-title": "Kept title",
+            "live-body": '<figure data-embed="https://evil.example/v/1"></figure>',
+        },
     )
     assert response.status_code == 200
     assert 'value="Kept title"' in response.content.decode()
@@ -120,7 +125,7 @@ def test_an_update_of_another_story_or_a_story_is_refused(client, story, editor)
     elsewhere = LiveUpdate.objects.create(article=other, body="<p>x</p>")
     assert client.post(action_url(story, elsewhere, "publish")).status_code == 404
     plain = ArticleFactory()
-    response = client.post(post_url(plain), {"body": "<p>x</p>", "_publish": "1"})
+    response = client.post(post_url(plain), {"live-body": "<p>x</p>", "_publish": "1"})
     assert response.status_code == 403
     assert LiveUpdate.objects.count() == 1
 
