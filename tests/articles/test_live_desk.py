@@ -194,7 +194,9 @@ def test_an_update_nested_thousands_deep_is_a_form_error_before_sanitising(
     monkeypatch.setattr(richtext, "_clean_once", lambda text: runs.append(1) or real(text))
     client.force_login(editor)
     deep = "<ul><li>" * 60_000 + "deep" + "</li></ul>" * 60_000
-    response = client.post(post_url(story), {"title": "Deep", "body": deep, "_publish": "1"})
+    response = client.post(
+        post_url(story), {"live-title": "Deep", "live-body": deep, "_publish": "1"}
+    )
     assert response.status_code == 200
     assert "nested more than 64 levels deep" in response.content.decode()
     assert runs == []
