@@ -83,9 +83,7 @@ def desk_dashboard(context):
                 "articles": list(articles.live().order_by("-published_at")[:LIMIT]),
             }
         )
-    unread = None
-    if user.has_perm(workflow.VIEW):
-        unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    unread = unread_count(user)
     moderation = None
     if user.has_perm("comments.can_moderate"):
         from comments.models import Comment
@@ -97,6 +95,22 @@ def desk_dashboard(context):
         "unread": unread,
         "now": timezone.now(),
     }
+
+
+def unread_count(user):
+    """The user's unread notifications ("99+" past 99, counted no further), or None for
+    someone the desk tells nothing."""
+    if user is None or not user.is_active or not user.has_perm(workflow.VIEW):
+        return None
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    count = unread.order_by()[:100].count()
+    return "99+" if count > 99 else count
+
+
+@register.simple_tag(takes_context=True)
+def desk_unread(context):
+    """The admin header's count, on every admin page."""
+    return unread_count(getattr(context.get("request"), "user", None))
 
 
 @register.inclusion_tag("admin/date_hierarchy.html")

@@ -90,3 +90,13 @@ def test_each_person_reads_only_their_own(client, desk):
     theirs.refresh_from_db()
     assert mine.read_at is not None and theirs.read_at is None
     assert "No unread notifications" in client.get(reverse("admin:index")).content.decode()
+
+
+def test_the_admin_header_counts_the_unread_on_every_page(client, desk):
+    ArticleFactory(draft=True, created_by=desk["reporter"]).submit(by=desk["reporter"])
+    client.force_login(desk["editor"])
+    for url in (reverse("admin:index"), reverse("admin:articles_article_changelist")):
+        html = client.get(url).content.decode()
+        assert 'class="desk-inbox">Notifications <span class="desk-inbox-count">1</span>' in html
+    client.force_login(UserFactory(username="mod", groups=["Moderator"]))
+    assert "desk-inbox" not in client.get(reverse("admin:index")).content.decode()
