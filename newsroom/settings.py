@@ -71,11 +71,12 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Before django_tasks_db: its `db_worker` command is newsroom's (the first app wins).
+    "newsroom",
     "django_tasks",
     "django_tasks_db",
     "ninja",  # the content API's docs page and its own static files (no CDN)
     *(["django_rq"] if env.get("TASKS_BACKEND", "").strip().lower() == "rq" else []),
-    "newsroom",
     "articles",
     "comments",
 ]
@@ -398,6 +399,10 @@ RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
 TASK_RETRY_DELAY = env_int("TASK_RETRY_DELAY", 30)
 TASK_RETRY_MAX_DELAY = env_int("TASK_RETRY_MAX_DELAY", 3600)
+# A task shown as running for longer than this many seconds was left by a worker that
+# was killed (SIGKILL, out of memory): db_worker puts it back in the queue
+# (newsroom.tasks.requeue_abandoned). Longer than any task takes.
+TASK_RUNNING_TIMEOUT = env_int("TASK_RUNNING_TIMEOUT", 3600)
 
 # Webhooks (newsroom/webhooks.py): signed POSTs to partners after each change.
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)

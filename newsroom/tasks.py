@@ -190,3 +190,32 @@ def _rq_oldest_waiting(backend):
         if enqueued is not None and (oldest is None or enqueued < oldest):
             oldest = enqueued
     return oldest
+
+
+def requeue_abandoned(backend_name, worker_id=None, timeout=None):
+    """Put back in the queue the tasks a killed worker left running (SIGKILL, out of
+    memory, a machine lost): those last claimed by `worker_id` (a worker starting under
+    a stable id is not running anything yet), and those running for longer than
+    `timeout` seconds (TASK_RUNNING_TIMEOUT; longer than any task takes). They run
+    again from the start, so tasks are written to be run twice safely (a webhook
+    delivery keeps its `webhook-id`, which receivers use to drop a repeat). Returns how
+    many were put back. The database backend only: RQ has its own registry of
+    abandoned jobs."""
+    from django_tasks_db.models import DBTaskResult, TaskResultStatus
+
+    timeout = settings.TASK_RUNNING_TIMEOUT if timeout is None else timeout
+    cutoff = timezone.now() - datetime.timedelta(seconds=timeout)
+    running = DBTaskResult.objects.running().filter(backend_name=backend_name)
+    abandoned = [
+        pk
+        for pk, claimed_by, started_at in running.values_list("id", "worker_ids", "started_at")
+        if (worker_id and claimed_by and claimed_by[-1] == worker_id)
+        or (started_at is not None and started_at < cutoff)
+    ]
+    if not abandoned:
+        return 0
+    # Only if still running: a task finished meanwhile stays finished.
+    count = running.filter(pk__in=abandoned).update(status=TaskResultStatus.READY, started_at=None)
+    if count:
+        logger.warning("Put back %d task(s) a stopped worker left running", count)
+    return count

@@ -159,3 +159,26 @@ def test_a_failed_task_is_visible_in_the_admin_with_its_traceback(client, superu
     assert "hopeless" in listing.content.decode()
     detail = client.get(f"/admin/django_tasks_database/dbtaskresult/{failed.pk}/change/")
     assert "no point trying again" in detail.content.decode()
+
+
+@override_settings(TASKS=DATABASE_TASKS, TASK_RUNNING_TIMEOUT=600)
+def test_only_tasks_a_stopped_worker_left_running_are_put_back(time_machine):
+    """Its own id's tasks (the worker restarted) and those past the timeout; not the
+    task another worker is running now, nor a finished one."""
+    for label in ("mine", "busy", "lost", "done"):
+        flaky.enqueue(label)
+    rows = {row.args_kwargs["args"][0]: row for row in DBTaskResult.objects.all()}
+    time_machine.move_to(timezone.now() - datetime.timedelta(hours=1))
+    rows["lost"].claim("gone-for-good")
+    time_machine.move_to(timezone.now() + datetime.timedelta(hours=1))
+    rows["mine"].claim("box-1")
+    rows["busy"].claim("box-2")
+    rows["done"].claim("box-1")
+    rows["done"].set_successful(None)
+
+    assert tasks.requeue_abandoned("default", "box-1") == 2
+    status = dict(DBTaskResult.objects.values_list("args_kwargs__args__0", "status"))
+    assert status == {"mine": "READY", "busy": "RUNNING", "lost": "READY", "done": "SUCCESSFUL"}
+    assert tasks.requeue_abandoned("default", "box-1") == 0
+    run_waiting_tasks()
+    assert sorted(label for label, _attempt in calls) == ["lost", "mine"]

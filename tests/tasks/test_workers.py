@@ -200,6 +200,40 @@ def test_a_worker_stopped_mid_task_loses_nothing(sqlite_env):
     assert set(report["tasks"]) == {"SUCCESSFUL"}
 
 
+@pytest.mark.parametrize("restart", ["under the same worker id", "elsewhere, after the timeout"])
+def test_a_worker_killed_mid_task_loses_nothing(sqlite_env, restart):
+    """SIGKILL (out of memory, kill -9) gives the worker no chance to finish: the task in
+    hand stays marked running. The worker restarted under the same id puts it back at
+    once; any other worker does once it has run longer than TASK_RUNNING_TIMEOUT. It
+    runs again, and the receiver gets the same webhook-id both times (so it can drop
+    the repeat)."""
+    same = restart == "under the same worker id"
+    env = site_env({**sqlite_env, "TASK_RUNNING_TIMEOUT": "3600" if same else "2"})
+    with Receiver(delay=3) as receiver:
+        receiver.secret = shell(SETUP.format(url=receiver.url), env)
+        shell(PUBLISH.format(count=1), env)
+        worker = db_worker(env, "--worker-id", "box-1")
+        wait_until(lambda: receiver.started >= 1, 60, what="the delivery to start")
+        os.killpg(worker.pid, signal.SIGKILL)
+        finish(worker)
+        left = json.loads(shell(REPORT, env))
+        assert "RUNNING" in left["tasks"], left
+        assert left["deliveries"] != ["delivered"], left
+
+        if not same:
+            time.sleep(2.5)  # past TASK_RUNNING_TIMEOUT
+        code, output = finish(
+            db_worker(env, "--batch", "--worker-id", "box-1" if same else "box-2")
+        )
+        assert code == 0, output
+        assert "Put back 1 task(s)" in output, output
+        assert receiver.wait_for(2, timeout=30), "the killed attempt and the new one"
+    assert len({headers["webhook-id"] for headers, _b, _p in receiver.received}) == 1
+    report = json.loads(shell(REPORT, env))
+    assert report["deliveries"] == ["delivered"], report
+    assert set(report["tasks"]) == {"SUCCESSFUL"}, report
+
+
 def test_a_failed_delivery_is_retried_later_by_the_worker(sqlite_env):
     env = site_env(sqlite_env)
     with Receiver(codes=[500, 500, 200]) as receiver:
