@@ -145,7 +145,8 @@ class LiveCoverage:
 def frames(article_id):
     """The origins the published updates' embeds load from (the page's frame-src)."""
     origins = set()
-    for media in published(article_id).values_list("body_media", flat=True):
+    with_frames = published(article_id).filter(body_media__has_key="frames")
+    for media in with_frames.values_list("body_media", flat=True):
         origins.update((media or {}).get("frames", ()))
     return sorted(origins)
 

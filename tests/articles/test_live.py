@@ -397,3 +397,21 @@ def test_the_api_gives_a_live_articles_published_updates(client, story, editor):
     story.published_at = None
     story.save()
     assert client.get(f"/api/v1/articles/{story.pk}/").status_code == 404
+
+
+def test_an_embed_in_an_update_opens_frame_src_on_its_live_page_only(
+    client, story, editor, oembed_provider
+):
+    other = ArticleFactory(slug="another-story")
+    assert "frame-src 'none'" in client.get(story.get_absolute_url())["Content-Security-Policy"]
+    update = LiveUpdate.objects.create(
+        article=story, body=f'<figure data-embed="{oembed_provider.page("abc")}"></figure>'
+    )
+    assert update.body_media["frames"] == [oembed_provider.origin]
+    page = client.get(story.get_absolute_url())
+    assert "frame-src 'none'" in page["Content-Security-Policy"]  # a draft opens nothing
+    update.publish(by=editor)
+    page = client.get(story.get_absolute_url())
+    assert f"frame-src {oembed_provider.origin}" in page["Content-Security-Policy"]
+    assert "js/story.js" in page.content.decode()
+    assert "frame-src 'none'" in client.get(other.get_absolute_url())["Content-Security-Policy"]
