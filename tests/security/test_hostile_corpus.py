@@ -19,7 +19,8 @@ from tests.factories import ArticleFactory, ImageFactory
 from tests.security.test_hostile_input import _Fields
 from tests.security.xss_corpus import check, payloads
 
-pytestmark = pytest.mark.django_db
+# The sweeps take minutes; escaping does not depend on the database: the SQLite pass runs them.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 CORPUS = payloads()
 #: An admin form gets at most this many posts; longer lists share a field (joined).
