@@ -53,6 +53,7 @@ PAGES = [
     ("search_rare", "search, rare word", True),
     ("rss", "latest RSS", True),
     ("deep", "deep archive page", True),
+    ("api_articles", "API article list (20 items)", True),
     ("admin", "admin change list (signed in)", False),
     ("post", "comment posting", False),
 ]
@@ -64,7 +65,9 @@ cache off and >= 90% with it on; home, section and tag >= 20% with it off; hot a
 p50 <= 1.5x the 50-comment article; search p95 <= 50 ms (common) and <= 20 ms (rare);
 list and deep pages at 100k within 20% of 1k; admin change list p50 <= 150 ms; comment
 posting >= 100/s with every accepted post stored; workers < 150 MB RSS after 10,000
-requests and no growth from 10,000 to 20,000.
+requests and no growth from 10,000 to 20,000. Issue 14: the API article list (20 items)
+>= 20% with the page cache off and >= 90% with it on; an admin publish with 20 webhooks
+p50 <= 1.2x with none, every delivery received.
 """
 
 
@@ -214,6 +217,7 @@ print(json.dumps({
     "admin": reverse("admin:articles_article_changelist"),
     "admin_login": reverse("admin:login"),
     "ceiling": "/bench/noop/",
+    "api_articles": reverse("api:article_list"),
     "post": reverse("comments:post", args=[hot.pk]),
     "post_form": reverse("comments:form", args=[hot.pk]),
     "articles": Article.objects.count(),
@@ -726,6 +730,198 @@ def run_full_render(args, wrk_path, url, targets, results):
     results["full_render"]["rich_vs_plain"] = json.loads(out.strip().splitlines()[-1])
 
 
+# -- publishing with webhooks ------------------------------------------------------------
+
+PUBLISH_MARK = "bench-publish-"
+
+PUBLISH_SETUP = """
+from articles.models import Article, Byline
+from newsroom.models import Webhook
+Article.objects.filter(slug__startswith=MARK).delete()
+Webhook.objects.filter(name__startswith=MARK).delete()
+model = Article.objects.live().filter(bylines__isnull=False).first()
+authors = list(model.bylines.values_list("author_id", flat=True))
+for number in range(COUNT):
+    story = Article.objects.create(
+        headline=f"Bench publish {number}", slug=f"{MARK}{number}", section=model.section,
+        standfirst=model.standfirst, body=model.body, status=Article.Status.REVIEW,
+    )
+    Byline.objects.bulk_create(
+        Byline(article=story, author_id=author, position=n) for n, author in enumerate(authors)
+    )
+for number in range(HOOKS):
+    Webhook.objects.create(name=f"{MARK}{number}", url=URL, events=["article.published"])
+print(json.dumps(list(Article.objects.filter(slug__startswith=MARK).order_by("pk")
+    .values_list("pk", flat=True))))
+"""
+
+PUBLISH_CLEANUP = """
+from articles.models import Article
+from newsroom.models import Webhook
+Webhook.objects.filter(name__startswith=MARK).delete()
+print(Article.objects.filter(slug__startswith=MARK).delete()[0])
+"""
+
+
+class Receiver:
+    """A webhook receiver on loopback that answers 204 and counts what it gets."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        receiver = self
+        self.count = 0
+        self.lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver.lock:
+                    receiver.count += 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def tasks_waiting(url):
+    """Tasks due now that no worker has finished yet."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN "
+            "('READY', 'RUNNING') AND (run_after <= now() OR run_after >= '9000-01-01')"
+        ).fetchone()[0]
+
+
+def admin_publish(server, targets, cookie, article_id):
+    """One story published through the admin's bulk action (confirmed), as an editor
+    does it; the time of the POST alone (the redirect that follows is not fetched)."""
+    import http.client
+    import re
+
+    changelist = server.url(targets["admin"])
+    request = urllib.request.Request(changelist, headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        page = response.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token,
+            "action": "publish_selected",
+            "_selected_action": article_id,
+            "confirm": "yes",
+        }
+    )
+    parts = urllib.parse.urlsplit(changelist)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    started = time.perf_counter()
+    connection.request(
+        "POST",
+        parts.path,
+        body=body,
+        headers={
+            "Cookie": cookie,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": changelist,
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    elapsed = (time.perf_counter() - started) * 1000
+    connection.close()
+    if response.status != 302:
+        raise RuntimeError(f"publish of {article_id} answered {response.status}")
+    return elapsed
+
+
+def run_publish_webhooks(args, url, targets, results):
+    """A publish's request time through the admin with 0 and with 20 webhooks listening
+    (a real receiver on loopback, a real db_worker delivering): the request only writes
+    a task row, so it must not grow with the receivers. Between two publishes the worker
+    is let finish (up to 30 s), so its deliveries do not compete with the next request
+    for the CPUs; the deliveries received are counted."""
+    from tests.servers import app_environment
+
+    receiver = Receiver()
+    env = {
+        **base_env(args, url, 0),
+        "WEBHOOK_ALLOW_PRIVATE": "1",
+        "TASKS_BACKEND": "database",
+        "LOG_LEVEL": "WARNING",
+    }
+    publishing = {}
+    expected = 0
+    try:
+        with AppServer(env, workers=args.workers, timeout=60) as server:
+            cookie = admin_session(server, targets)
+            worker = subprocess.Popen(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "db_worker",
+                    "--no-reload",
+                    "--no-startup-delay",
+                    "--interval",
+                    "0.2",
+                    "--worker-id",
+                    f"bench-{os.getpid()}",
+                ],
+                cwd=ROOT,
+                env=app_environment(env),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                for hooks in (0, 20):
+                    log(f"publishing {args.publishes} stories with {hooks} webhooks")
+                    script = "import json\n" + PUBLISH_SETUP.replace(
+                        "MARK", repr(PUBLISH_MARK)
+                    ).replace("COUNT", str(args.publishes)).replace("HOOKS", str(hooks)).replace(
+                        "URL", repr(receiver.url)
+                    )
+                    ids = json.loads(
+                        manage("shell", "-c", script, env=env).strip().splitlines()[-1]
+                    )
+                    times = []
+                    for article_id in ids:
+                        deadline = time.monotonic() + 30
+                        while tasks_waiting(url) and time.monotonic() < deadline:
+                            time.sleep(0.1)
+                        times.append(admin_publish(server, targets, cookie, article_id))
+                    expected += hooks * len(ids)
+                    deadline = time.monotonic() + 60
+                    while receiver.count < expected and time.monotonic() < deadline:
+                        time.sleep(0.1)
+                    times.sort()
+                    publishing[str(hooks)] = {
+                        "p50_ms": statistics.median(times),
+                        "p95_ms": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+                        "max_ms": times[-1],
+                        "publishes": len(times),
+                    }
+            finally:
+                worker.terminate()
+                worker.wait(timeout=120)
+    finally:
+        receiver.close()
+        manage("shell", "-c", PUBLISH_CLEANUP.replace("MARK", repr(PUBLISH_MARK)), env=env)
+    publishing["deliveries"] = receiver.count
+    publishing["deliveries_expected"] = expected
+    results["publish_webhooks"] = publishing
+
+
 # -- report ------------------------------------------------------------------------------
 
 
@@ -748,6 +944,8 @@ def verdicts(results):
         ("home, cache off >= 20%", ratio("home", "off"), 0.20, ">="),
         ("section, cache off >= 20%", ratio("section", "off"), 0.20, ">="),
         ("tag, cache off >= 20%", ratio("tag", "off"), 0.20, ">="),
+        ("API article list, cache off >= 20%", ratio("api_articles", "off"), 0.20, ">="),
+        ("API article list, cache on >= 90%", ratio("api_articles", "on"), 0.90, ">="),
         (
             "hot article p50 <= 1.5x 50-comment article",
             over(stat("hot", "off", "p50_ms"), stat("article50", "off", "p50_ms")),
@@ -786,6 +984,12 @@ def verdicts(results):
         added = junk["keys_after"] - junk["keys_before"]
         label = f"Redis keys added by {junk['requests']:,} junk query strings <= 5"
         checks.append((label, added, 5, "<="))
+    publishing = results.get("publish_webhooks")
+    if publishing:
+        slower = publishing["20"]["p50_ms"] / publishing["0"]["p50_ms"]
+        checks.append(("admin publish p50, 20 webhooks vs 0 <= 1.2", slower, 1.2, "<="))
+        sent, wanted = publishing["deliveries"], publishing["deliveries_expected"]
+        checks.append(("every webhook delivery received", sent / wanted, 1, ">="))
     memory = results.get("memory")
     if memory:
         n, total = memory["requests"], memory["requests_total"]
@@ -865,6 +1069,20 @@ def print_table(results):
             f"Junk query strings: {junk['requests']:,} requests for /?utm_source=<random>...; "
             f"Redis keys {junk['keys_before']} before, {junk['keys_after']} after"
         )
+    publishing = results.get("publish_webhooks")
+    if publishing:
+        print()
+        print("A publish through the admin (one story, bulk action confirmed), request time in ms:")
+        for count in ("0", "20"):
+            row = publishing[count]
+            print(
+                f"  {count:>2} webhooks: p50 {row['p50_ms']:.1f}, p95 {row['p95_ms']:.1f}, "
+                f"max {row['max_ms']:.1f} ({row['publishes']} publishes)"
+            )
+        print(
+            f"  deliveries received by the loopback receiver: {publishing['deliveries']} of "
+            f"{publishing['deliveries_expected']}"
+        )
     memory = results.get("memory")
     if memory:
         print()
@@ -901,10 +1119,14 @@ def main():
     )
     parser.add_argument("--no-small", action="store_true", help="skip the 1,000-article run")
     parser.add_argument(
+        "--publishes", type=int, default=20, help="admin publishes per webhook count"
+    )
+    parser.add_argument(
         "--only",
         type=lambda text: {"ceiling", *text.split(",")},
         default=None,
-        help="measure only these pages (comma-separated names, e.g. search_common,post); "
+        help="measure only these pages (comma-separated names, e.g. search_common,post; "
+        "publish_webhooks for the publish with 0 and 20 webhooks); "
         "skips the memory and 1,000-article runs",
     )
     parser.add_argument(
@@ -959,6 +1181,8 @@ def main():
         run_junk(args, wrk_path, args.database_url, targets, results)
     if args.newsday or args.all:
         run_newsday(args, wrk_path, args.database_url, targets, results)
+    if not focused and (not args.only or "publish_webhooks" in args.only):
+        run_publish_webhooks(args, args.database_url, targets, results)
     if not args.no_small and not focused:
         run_small(args, wrk_path, targets, results)
     results["checks"] = verdicts(results)
