@@ -110,7 +110,7 @@ def hold_clock(page, path):
     page.clock.install()
     page.goto(path)
     now = page.evaluate("Date.now()") / 1000
-    page.clock.pause_at(datetime.datetime.fromtimestamp(now + 0.05))
+    page.clock.pause_at(datetime.datetime.fromtimestamp(now + 1))
 
 
 def next_poll(page):
@@ -124,3 +124,24 @@ def _editor():
     from django.contrib.auth.models import User
 
     return User.objects.get(username="editor")
+
+
+def test_a_hidden_tab_polls_four_times_less_often(browser, live_server, coverage):
+    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
+    context.add_init_script("Object.defineProperty(document, 'hidden', {get: () => true})")
+    page = context.new_page()
+    polls = []
+    page.on("request", lambda request: "/updates/?since=" in request.url and polls.append(1))
+    try:
+        hold_clock(page, coverage.get_absolute_url())
+        page.clock.run_for(2_500)  # the interval (2 s) is past: a visible tab would poll
+        page.wait_for_timeout(300)
+        assert polls == []
+        page.clock.run_for(6_000)  # four intervals in all
+        for _ in range(50):  # the request itself is real: wait for it to be sent
+            if polls:
+                break
+            page.wait_for_timeout(100)
+        assert len(polls) == 1
+    finally:
+        context.close()
