@@ -16,6 +16,8 @@ The vocabulary, shared by the page cache, the fragment cache and the CDN (it is 
                             sitemaps, corrections
     all                     every page (the section menu and the breaking news
                             banner are on every page)
+    changed                 lists of what changed since a time (the content API's
+                            `updated_since`): ended by every change to a public article
 
 Pages say what they show with `newsroom.caching.depends_on()` and the functions below
 (a list names its own key and a card key per story it shows). Models announce their
@@ -52,6 +54,7 @@ from comments.signals import comment_moderated
 from . import caching, cdn
 
 FRONT = "front"
+CHANGED = "changed"
 ALL = caching.ALL
 # A rename that reaches more stories than this ends everything instead of each one.
 MANY_STORIES = 500
@@ -203,7 +206,7 @@ def article_saved(sender, instance, created=False, raw=False, **kwargs):
         if before is None
         else (lambda fields: any(before[field] != after[field] for field in fields))
     )
-    keys = {article(instance.pk)}
+    keys = {article(instance.pk), CHANGED}
     if differs(CARD_FIELDS):
         keys.add(card(instance.pk))
     if differs(LISTED_FIELDS):

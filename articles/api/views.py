@@ -21,7 +21,7 @@ from ninja.errors import ValidationError
 from taggit.models import Tag
 
 from newsroom import invalidation
-from newsroom.caching import depends_on, public_page
+from newsroom.caching import cached_fragment, depends_on, public_page
 
 from .. import live
 from ..models import Article, Author, Byline, Section, Series, tags_in_use
@@ -256,6 +256,16 @@ LIST_ERRORS = {400: schemas.Error}
 )
 @cacheable
 def article_list(request, query: Query[schemas.ArticleQuery]):
+    # Built once per address and kept as a fragment with the keys it named, as the
+    # reader lists are: with the page cache off, a repeat costs one cache read.
+    parts = (
+        request.build_absolute_uri(request.path),
+        *((name, request.GET[name]) for name in ARTICLE_PARAMS if request.GET.get(name)),
+    )
+    return cached_fragment("api-articles", parts, lambda: _article_page(request, query), request)
+
+
+def _article_page(request, query):
     articles = live_articles()
     # The answer ends when a story joins or leaves the lists it is filtered by.
     lists = []
@@ -277,6 +287,8 @@ def article_list(request, query: Query[schemas.ArticleQuery]):
         lists.append(invalidation.series(series_id))
     if query.updated_since:
         articles = articles.filter(updated_at__gte=_aware(query.updated_since))
+        # A story edited later joins it without moving in any list.
+        depends_on(invalidation.CHANGED)
     depends_on(*(lists or [invalidation.FRONT]))
     if query.cursor:
         position = decode_cursor(query.cursor, ("published_at", "id"))

@@ -463,3 +463,30 @@ def test_next_carries_only_the_parameters_the_list_reads(client):
     body = client.get(ARTICLES + "?limit=2&utm_source=x&fbclid=y").json()
     assert "utm_source" not in body["next"] and "fbclid" not in body["next"]
     assert "limit=2" in body["next"]
+
+
+def test_a_story_changed_later_joins_an_updated_since_list(client, settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    story = ArticleFactory()
+    old = timezone.now() - datetime.timedelta(days=3)
+    Article.objects.filter(pk=story.pk).update(updated_at=old)
+    since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
+    assert ids(client.get(ARTICLES, {"updated_since": since})) == set()
+    story.refresh_from_db()
+    story.standfirst = "Changed."
+    story.save()
+    assert ids(client.get(ARTICLES, {"updated_since": since})) == {story.pk}
+
+
+def test_with_the_page_cache_off_a_list_is_built_once_until_a_story_changes(client, settings):
+    """The list is kept as a fragment with the keys it named, like the reader lists."""
+    settings.PAGE_CACHE_SECONDS = 0
+    make_stories(3)
+    first = client.get(ARTICLES).json()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(ARTICLES).json() == first
+    assert len(queries) == 0
+    story = Article.objects.order_by("-published_at").first()
+    story.headline = "A new headline"
+    story.save()
+    assert client.get(ARTICLES).json()["results"][0]["headline"] == "A new headline"
