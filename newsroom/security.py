@@ -101,12 +101,32 @@ class AdminLoginForm(AdminAuthenticationForm):
         return cleaned
 
 
+# What the desk calls the third-party apps it lists (their own names are code names).
+APP_NAMES = {
+    "auth": _("Accounts and groups"),
+    "axes": _("Sign-in attempts"),
+    "otp_static": _("Two-factor backup codes"),
+    "otp_totp": _("Two-factor authenticator apps"),
+    "taggit": _("Tags"),
+    "django_tasks_database": _("Background tasks"),
+}
+
+
 class NewsroomAdminSite(AdminSite):
     site_header = _("Newsroom")
     site_title = _("Newsroom admin")
     index_title = _("Editor's desk")
     login_form = AdminLoginForm
     login_template = "admin/newsroom_login.html"
+
+    def get_app_list(self, request, app_label=None):
+        app_list = super().get_app_list(request, app_label)
+        for app in app_list:
+            app["name"] = APP_NAMES.get(app["app_label"], app["name"])
+        return app_list
+
+    def index(self, request, extra_context=None):
+        return super().index(request, {"title": desk_title(request.user), **(extra_context or {})})
 
     def has_permission(self, request):
         if not super().has_permission(request):
@@ -127,6 +147,19 @@ class NewsroomAdminSite(AdminSite):
 
             otp_login(request, device)
         return response
+
+
+def desk_title(user):
+    """The dashboard's title for the person's role."""
+    if user.is_superuser:
+        return _("Administration")
+    if user.has_perm("articles.publish_article"):
+        return _("Editor's desk")
+    if user.has_perm("articles.change_article"):
+        return _("Reporter's desk")
+    if user.has_perm("comments.can_moderate"):
+        return _("Moderation desk")
+    return _("Newsroom admin")
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -56,7 +56,7 @@ def desk_dashboard(context):
             {
                 "key": "drafts",
                 "title": "My drafts",
-                "empty": "You have no drafts. Start one with “Add article”.",
+                "empty": "You have no drafts. Start one with “Write a new article”.",
                 "filter": "desk_status=draft",
                 "articles": list(
                     articles.filter(status=Article.Status.DRAFT, created_by=user).order_by(

@@ -510,3 +510,28 @@ def test_a_drafts_address_change_says_nothing_of_redirects(client, editor):
     assert "will redirect" not in client.get(change_url(article)).content.decode()
     response = post_change(client, article, slug="other-name")
     assert not any("redirects" in str(m) for m in response.wsgi_request._messages)
+
+
+@pytest.mark.parametrize(
+    ("role", "title"),
+    [
+        ("reporter", "Reporter&#x27;s desk"),
+        ("editor", "Editor&#x27;s desk"),
+        ("moderator", "Moderation desk"),
+        ("superuser", "Administration"),
+    ],
+)
+def test_the_dashboard_is_titled_for_the_role(client, request, role, title):
+    client.force_login(request.getfixturevalue(role))
+    html = client.get(reverse("admin:index")).content.decode()
+    assert f"<h1>{title}</h1>" in html
+
+
+def test_the_admin_names_the_apps_as_people_say_them_and_has_an_icon(client, superuser):
+    client.force_login(superuser)
+    html = client.get(reverse("admin:index")).content.decode()
+    for name in ("Sign-in attempts", "Two-factor backup codes", "Tags", "Background tasks"):
+        assert f">{name}</a>" in html, name
+    for code_name in (">Axes<", ">Otp_Static<", ">Taggit<"):
+        assert code_name not in html
+    assert 'rel="icon" href="/static/img/favicon' in html
