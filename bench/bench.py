@@ -27,7 +27,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-import newsday  # noqa: E402  (beside this script)
+import live  # noqa: E402  (beside this script)
+import newsday  # noqa: E402
 
 from tests.servers import AppServer, manage  # noqa: E402
 
@@ -577,6 +578,26 @@ def run_newsday(args, wrk_path, url, targets, results):
     results["newsday"] = figures
 
 
+def run_live(args, wrk_path, url, targets, results):
+    """A live article with 500 updates, polled and read while an editor posts (the page
+    cache and fragments on, as deployed): see live.py."""
+    env = base_env(args, url, 300)
+    flush_redis(args.redis_url)
+    log(f"live article: starting gunicorn ({args.workers} workers)")
+    with AppServer(env, workers=args.workers, timeout=60) as server:
+        figures = live.run(
+            args,
+            wrk_path,
+            server,
+            lambda script: manage("shell", "-c", script, env=env, timeout=600),
+            BENCH_USER,
+            BENCH_PASSWORD,
+            wrk,
+            get,
+        )
+    results["live"] = figures
+
+
 def redis_keys(redis_url):
     import redis
 
@@ -979,6 +1000,8 @@ def verdicts(results):
             checks.append(("rich story: queries more than the text alone <= 0", extra, 0, "<="))
     if results.get("newsday"):
         checks.extend(newsday.checks(results["newsday"]))
+    if results.get("live"):
+        checks.extend(live.checks(results["live"]))
     junk = results.get("junk")
     if junk:
         added = junk["keys_after"] - junk["keys_before"]
@@ -1062,6 +1085,8 @@ def print_table(results):
             )
     if results.get("newsday"):
         newsday.report(results["newsday"])
+    if results.get("live"):
+        live.report(results["live"])
     junk = results.get("junk")
     if junk:
         print()
@@ -1139,7 +1164,15 @@ def main():
     parser.add_argument(
         "--junk", action="store_true", help="10,000 requests with made-up query strings"
     )
-    parser.add_argument("--all", action="store_true", help="every phase, news day included")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="the live article: 500 updates polled and read while an editor posts",
+    )
+    parser.add_argument("--live-seconds", type=int, default=30, help="length of each live phase")
+    parser.add_argument(
+        "--all", action="store_true", help="every phase, news day and live article included"
+    )
     parser.add_argument(
         "--app-dir", default=None, help="serve the news day from another checkout (before/after)"
     )
@@ -1171,7 +1204,7 @@ def main():
         "urls": targets,
         "pages": {},
     }
-    focused = (args.newsday or args.full_render or args.junk) and not args.all
+    focused = (args.newsday or args.live or args.full_render or args.junk) and not args.all
     if not focused:
         run_mode(args, wrk_path, args.database_url, targets, 0, results)
         run_mode(args, wrk_path, args.database_url, targets, 300, results)
@@ -1181,6 +1214,8 @@ def main():
         run_junk(args, wrk_path, args.database_url, targets, results)
     if args.newsday or args.all:
         run_newsday(args, wrk_path, args.database_url, targets, results)
+    if args.live or args.all:
+        run_live(args, wrk_path, args.database_url, targets, results)
     if not focused and (not args.only or "publish_webhooks" in args.only):
         run_publish_webhooks(args, args.database_url, targets, results)
     if not args.no_small and not focused:
