@@ -26,7 +26,7 @@ def suite_database_url():
 
 
 @pytest.fixture(scope="module")
-def servers(django_db_setup):
+def shared(django_db_setup):
     with RedisServer() as redis:
         env = {
             "DATABASE_URL": suite_database_url(),
@@ -35,7 +35,19 @@ def servers(django_db_setup):
         }
         with AppServer(env, workers=1) as one, AppServer(env, workers=1) as two:
             assert one.port != two.port
-            yield one, two
+            yield one, two, redis
+
+
+@pytest.fixture
+def servers(shared):
+    """The two servers, their shared cache emptied: each test's database starts empty
+    (and its stories reuse addresses), so pages kept by an earlier test must go too,
+    as they would after restoring a database."""
+    import redis as redis_client
+
+    one, two, redis = shared
+    redis_client.Redis.from_url(redis.url(0)).flushall()
+    return one, two
 
 
 @pytest.fixture
