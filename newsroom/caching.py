@@ -371,9 +371,18 @@ def serve_from_cache(request):
         return None
     key = page_key(request, params)
     request._page_key = key
-    stamp, found = _read([key])
+    entry = local_fragments.get(key)
+    if entry is not None:
+        # This process served the page last: only the change log is read, not the page.
+        stamp = _read([])[0]
+        if not _fresh(entry):
+            entry = cache.get(key)  # another process may have made it again since
+            _keep_here(key, entry)
+    else:
+        stamp, found = _read([key])
+        entry = found.get(key)
+        _keep_here(key, entry)
     request._cache_stamp = stamp
-    entry = found.get(key)
     if not _fresh(entry):
         return None
     status, content, headers = entry[3:]
@@ -381,6 +390,12 @@ def serve_from_cache(request):
     for name, value in headers.items():
         response[name] = value
     return _conditional(request, _public_headers(request, response, only_if_sooner=True))
+
+
+def _keep_here(key, entry):
+    """Keep a fresh page in this process's memory too (checked like any entry)."""
+    if _fresh(entry):
+        local_fragments.put(key, entry, size=len(entry[4]))
 
 
 def _keep(request, response):
@@ -399,6 +414,7 @@ def _keep(request, response):
     expires, keep = _lifetime(stamp, settings.PAGE_CACHE_SECONDS)
     entry = (stamp, expires, response._cache_keys, response.status_code, response.content)
     cache.set(key, (*entry, headers), keep)
+    _keep_here(key, (*entry, headers))
 
 
 def _conditional(request, response):
@@ -534,9 +550,10 @@ class _LocalFragments:
             self._entries.move_to_end(key)
             return found[0]
 
-    def put(self, key, entry):
-        value = entry[3]
-        size = sys.getsizeof(value) if isinstance(value, str) else self.OBJECT_BYTES
+    def put(self, key, entry, size=None):
+        if size is None:
+            value = entry[3]
+            size = sys.getsizeof(value) if isinstance(value, str) else self.OBJECT_BYTES
         limit = settings.FRAGMENT_LOCAL_MB * 1024 * 1024
         if size > limit // 8:
             return  # one huge fragment would push out everything else

@@ -489,3 +489,33 @@ def test_a_kept_comment_thread_ends_when_comments_close_by_the_clock(
     html = client.get(url).content.decode()
     assert "Comments on this article are closed." in html
     assert "Join the conversation" not in html
+
+
+def test_pages_are_kept_in_process_and_checked_against_the_shared_change_log(
+    client, article, settings
+):
+    """A page this process served is answered from its memory (only the change log is
+    read from the shared cache), and never once what it shows has changed."""
+    from django.core.cache import cache
+
+    from newsroom.caching import COUNTER_KEY, START_KEY
+
+    settings.PAGE_CACHE_SECONDS = 300
+    url = article.get_absolute_url()
+    client.get(url)
+    # The shared entries are gone (evicted, say), the change log is not...
+    kept = cache.get_many([COUNTER_KEY, START_KEY])
+    cache.clear()
+    cache.set_many(kept, None)
+    assert queries_for(client, url) == []
+    assert story_headline(client.get(url)) == "Cached heron sighting"
+    # (Served, not rendered again: a render would have kept the page in the shared cache.)
+    from django.test import RequestFactory
+
+    from newsroom.caching import _page_params, page_key
+
+    assert cache.get(page_key(RequestFactory().get(url), _page_params(url))) is None
+    # ...but a change ends this process's copy as it ends the shared one.
+    type(article).objects.filter(pk=article.pk).update(headline="Heron, again", page_html=None)
+    invalidation.end({invalidation.article(article.pk)})
+    assert story_headline(client.get(url)) == "Heron, again"
