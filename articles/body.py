@@ -182,12 +182,12 @@ def rerender(articles):
         rendered.record(article)
 
 
-def rerender_updates(image_pk):
-    """Render again the live updates whose body shows the picture `image_pk` (it
-    changed), without touching what an editor wrote, its version or its time."""
+def rerender_updates(updates):
+    """Render the bodies of live `updates` again (a picture they show changed, or they
+    were restored), without touching what an editor wrote, its version or its time."""
     from .models import LiveUpdate
 
-    for update in LiveUpdate.objects.showing_image(image_pk).only("id", "body"):
+    for update in updates.only("id", "body"):
         rendered = render_body(update.body)
         LiveUpdate.objects.filter(pk=update.pk).update(
             body_html=rendered.html, body_media=rendered.media

@@ -40,7 +40,7 @@ from django.db.models import F, Prefetch
 from django.db.models.signals import post_delete
 from django.template.loader import render_to_string
 
-from newsroom.tasks import background
+from newsroom.tasks import background, pending_on_commit
 
 from . import related, seo
 from .models import Article, Byline, Correction, LiveUpdate, RelatedLink
@@ -81,13 +81,12 @@ def refresh(article_id, rank=False):
 
 
 def refresh_after_commit(article_id, rank=False):
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        for _savepoints, callback, _robust in connection.run_on_commit:
-            mine = isinstance(callback, _Refresh) and callback.article_id == article_id
-            if mine and not callback.done:
-                callback.rank = callback.rank or rank
-                return
+    waiting = pending_on_commit(
+        lambda callback: isinstance(callback, _Refresh) and callback.article_id == article_id
+    )
+    if waiting is not None:
+        waiting.rank = waiting.rank or rank
+        return
     transaction.on_commit(_Refresh(article_id, rank), robust=True)
 
 

@@ -25,6 +25,8 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import get_template, render_to_string
 
+from newsroom.tasks import pending_on_commit
+
 LIST_TEMPLATE = "comments/thread_list.html"
 
 
@@ -98,13 +100,11 @@ def changed(article_id):
     _article_model().objects.filter(pk=article_id).update(
         thread_html=None, thread_html_generation=F("thread_html_generation") + 1
     )
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        for _savepoints, callback, _robust in connection.run_on_commit:
-            mine = isinstance(callback, _Make) and callback.article_id == article_id
-            if mine and not callback.done:
-                return
-    transaction.on_commit(_Make(article_id), robust=True)
+    waiting = pending_on_commit(
+        lambda callback: isinstance(callback, _Make) and callback.article_id == article_id
+    )
+    if waiting is None:
+        transaction.on_commit(_Make(article_id), robust=True)
 
 
 # Receivers, connected in CommentsConfig.ready().

@@ -124,6 +124,19 @@ def enqueue_after_commit(job, *args, **kwargs):
     return None
 
 
+def pending_on_commit(matches):
+    """The callback waiting for the current transaction's commit that `matches` accepts
+    and that has not run yet, or None: work done once per transaction however many
+    changes ask for it (each kind of callback keeps a `done` flag)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return None
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if matches(callback) and not callback.done:
+            return callback
+    return None
+
+
 def _enqueue_logged(job, args, kwargs):
     try:
         job.enqueue(*args, **kwargs)

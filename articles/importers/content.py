@@ -482,13 +482,9 @@ class Importer:
 
         for start in range(0, len(self.rich_articles), BATCH):
             rerender(Article.objects.filter(pk__in=self.rich_articles[start : start + BATCH]))
-        from articles.body import render_body
+        from articles.body import rerender_updates
 
-        for update in LiveUpdate.objects.filter(pk__in=self.rich_updates).only("id", "body"):
-            rendered = render_body(update.body)
-            LiveUpdate.objects.filter(pk=update.pk).update(
-                body_html=rendered.html, body_media=rendered.media
-            )
+        rerender_updates(LiveUpdate.objects.filter(pk__in=self.rich_updates))
 
 
 def import_content(lines):

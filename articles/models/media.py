@@ -79,10 +79,11 @@ class Image(models.Model):
                 self.refresh_renditions()
         if changed:
             from ..body import rerender, rerender_updates
+            from .live import LiveUpdate
 
             # Bodies show this picture's renditions and words: render them again.
             rerender(self.body_articles.all())
-            rerender_updates(self.pk)
+            rerender_updates(LiveUpdate.objects.showing_image(self.pk))
 
     def used_by(self):
         """The stories that show this picture: as their lead image or in their body
