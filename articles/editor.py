@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import embeds
+from . import embeds, workflow
 from .forms import ImageAdminForm
 from .models import Embed, Image
 
@@ -51,7 +51,7 @@ def images(request):
     (newest first); with neither, the newest."""
     _require(request, "articles.view_image")
     found = Image.objects.only(*CARD_FIELDS, "focal_x", "focal_y").order_by("-created_at", "-id")
-    ids = [pk for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
+    ids = [pk for pk in request.GET.get("ids", "").split(",") if pk.isdecimal()]
     words = " ".join(request.GET.get("q", "").split())[:100]
     if ids:
         found = found.filter(pk__in=ids[:RESULTS])
@@ -84,7 +84,7 @@ def embed(request):
     """POST: resolve an embed's address now (the editor shows what readers will get); an
     address of no allowed provider is a 400 with the reason. GET: what is stored about
     `url`, for a story opened again (no provider is asked)."""
-    _require(request, "articles.add_article", "articles.change_article")
+    _require(request, workflow.ADD, workflow.CHANGE)
     if request.method == "GET":
         found = Embed.objects.filter(url=request.GET.get("url", "")).first()
         if found is None:

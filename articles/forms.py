@@ -214,7 +214,7 @@ class ArticleAdminForm(forms.ModelForm):
         """How many bylines this save leaves (the byline rows posted with it), or the
         stored ones when the rows were not posted."""
         total = self.data.get("bylines-TOTAL_FORMS")
-        if total is None or not str(total).isdigit():
+        if total is None or not str(total).isdecimal():
             return self.instance.bylines.count() if self.instance.pk else 0
         return sum(
             1

@@ -13,15 +13,29 @@ from django.utils.translation import gettext
 
 from .. import revisions, workflow
 from ..forms import ArticleAdminForm
-from ..models import Article, ArticleEvent, Author, Byline, Correction, RelatedLink, Revision
+from ..models import (
+    Article,
+    ArticleEvent,
+    Author,
+    Autosave,
+    Byline,
+    Correction,
+    Notification,
+    RelatedLink,
+    Revision,
+)
 from ..richtext import sanitize_body
+from .autosave import AutosaveDesk
 from .changelist import CappedCountPaginator, DeskChangeList, short_datetime
 from .filters import AuthorFilter, DeskStatusFilter, TagFilter
+from .labels import LabelledTabularInline, NamedDateTimeMixin
 from .live import LiveDesk
+from .notes import EditorialNotes
+from .presence import PresenceDesk
 from .views import ArticleViews, desk_people
 
 
-class BylineInline(admin.TabularInline):
+class BylineInline(LabelledTabularInline):
     model = Byline
     extra = 1
     autocomplete_fields = ["author"]
@@ -41,14 +55,14 @@ class BylineInline(admin.TabularInline):
         return super().has_delete_permission(request, obj) and self._article_editable(request, obj)
 
 
-class CorrectionInline(admin.StackedInline):
+class CorrectionInline(NamedDateTimeMixin, admin.StackedInline):
     model = Correction
     extra = 0
     fields = ["kind", "text", "created_at"]
     verbose_name_plural = "Corrections (shown to readers on the article and the corrections page)"
 
 
-class RelatedLinkInline(admin.TabularInline):
+class RelatedLinkInline(LabelledTabularInline):
     model = RelatedLink
     extra = 0
     fields = ["position", "target", "url", "title"]
@@ -62,7 +76,15 @@ class RelatedLinkInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
+class ArticleAdmin(
+    AutosaveDesk,
+    NamedDateTimeMixin,
+    EditorialNotes,
+    PresenceDesk,
+    LiveDesk,
+    ArticleViews,
+    admin.ModelAdmin,
+):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"
@@ -132,7 +154,12 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/admin-desk.css"]}
-        js = ["js/admin-article.js", "js/admin-tags.js"]
+        js = [
+            "js/admin-article.js",
+            "js/admin-tags.js",
+            "js/admin-presence.js",
+            "js/admin-autosave.js",
+        ]
 
     def view_on_site(self, obj):
         # Only a live article has a public page; the others have "Preview".
@@ -165,7 +192,8 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
         key, label = obj.desk_status
         if key == "scheduled":
             label = f"Scheduled for {short_datetime(obj.published_at)}"
-        return format_html('<span class="desk-badge desk-badge--{}">{}</span>', key, label)
+        badge = format_html('<span class="desk-badge desk-badge--{}">{}</span>', key, label)
+        return format_html("{}{}", badge, self.presence_marker(obj))
 
     @admin.display(description="Published", ordering="published_at")
     def published(self, obj):
@@ -386,6 +414,7 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
                 actor=request.user, action="create", created_at=article.created_at
             )
         revisions.record(article, request.user)
+        Autosave.discard(request.user, article, added=not change)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
@@ -406,6 +435,9 @@ class ArticleAdmin(LiveDesk, ArticleViews, admin.ModelAdmin):
         # A story's revisions go with it; nobody may delete them one by one, which is
         # no reason to keep the story.
         perms_needed.discard(Revision._meta.verbose_name)
+        # Nor may anyone delete notifications (each is its recipient's); those about the
+        # story go with it.
+        perms_needed.discard(Notification._meta.verbose_name)
         return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj):

@@ -48,7 +48,7 @@ class AuthorFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         choices = cache.get_or_set("desk:author-filter", self._busy_authors, 300)
         value = self.value()
-        if value and value.isdigit() and value not in dict(choices):
+        if value and value.isdecimal() and value not in dict(choices):
             chosen = Author.objects.filter(pk=int(value)).values_list("pk", "name").first()
             if chosen:
                 choices = [*choices, (str(chosen[0]), chosen[1])]
@@ -67,7 +67,7 @@ class AuthorFilter(admin.SimpleListFilter):
         return sorted(((str(pk), name) for pk, name, _uses in busiest), key=lambda c: c[1])
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if self.value() and self.value().isdecimal():
             return queryset.filter(bylines__author_id=int(self.value()))
         return queryset
 

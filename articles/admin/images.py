@@ -38,9 +38,11 @@ class ImageAdmin(admin.ModelAdmin):
     def thumbnail(self, obj):
         if not obj.file:
             return "—"
+        # The picture is the row's link: its alt text names the link.
         return format_html(
-            '<img class="desk-thumb" src="{}" alt="" width="80" loading="lazy">',
+            '<img class="desk-thumb" src="{}" alt="{}" width="80" loading="lazy">',
             obj.rendition_url("w320"),
+            obj.alt_text or f"Picture {obj.pk}",
         )
 
     @admin.display(description="Size")

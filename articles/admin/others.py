@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from newsroom.admin import ReadOnlyAdminMixin
 
-from .. import body, workflow
+from .. import workflow
 from ..models import (
     ArticleEvent,
     Author,
@@ -20,6 +20,7 @@ from ..models import (
     Series,
     SlugRedirect,
 )
+from .labels import NamedDateTimeMixin
 
 
 @admin.register(Section)
@@ -64,13 +65,13 @@ class EmbedAdmin(admin.ModelAdmin):
         from .. import embeds
 
         for found in queryset:
+            # The articles and live updates showing it are rendered again when it changed.
             embeds.resolve(found.url, again=True)
-            body.rerender(found.articles.all())
         self.message_user(request, "Asked again; the stories showing them are up to date.")
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(NamedDateTimeMixin, admin.ModelAdmin):
     list_display = ["article", "kind", "created_at"]
     list_filter = ["kind"]
     list_select_related = ["article"]
@@ -141,10 +142,13 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.display(description="What happened")
     def summary(self, obj):
         who = (obj.actor.get_full_name() or obj.actor.get_username()) if obj.actor else "Someone"
+        url = reverse("admin:articles_article_change", args=[obj.article_id])
+        if obj.verb == Notification.Verb.MENTIONED:
+            url += "#desk-notes"
         return format_html(
             '{}: <a href="{}">“{}”</a> {}',
             who,
-            reverse("admin:articles_article_change", args=[obj.article_id]),
+            url,
             obj.article.headline,
             obj.get_verb_display(),
         )

@@ -11,7 +11,7 @@ from .article import (
     TaggedArticle,
     tags_in_use,
 )
-from .desk import ArticleEvent, Notification, Revision
+from .desk import ArticleEvent, Autosave, EditorialNote, Notification, Revision
 from .live import Breaking, LiveUpdate, LiveUpdateQuerySet
 from .media import Embed, Image
 from .story import BodyImage, RelatedLink, Series
@@ -23,11 +23,13 @@ __all__ = [
     "ArticleEvent",
     "ArticleQuerySet",
     "Author",
+    "Autosave",
     "BodyImage",
     "Breaking",
     "Byline",
     "Correction",
     "CorrectionQuerySet",
+    "EditorialNote",
     "Embed",
     "Image",
     "LiveUpdate",

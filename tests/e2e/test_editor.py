@@ -1,9 +1,11 @@
 """A reporter writes and submits an article with the rich-text editor; an editor schedules it."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from articles.models import Article
 from tests.e2e.conftest import login, logout
@@ -22,7 +24,7 @@ def test_reporter_writes_and_submits_then_editor_schedules(page, artifacts, role
     page.goto("/admin/articles/article/add/")
     page.fill("#id_headline", "Harbour wall to be rebuilt after storm")
     page.locator("#id_slug").click()  # the slug fills itself in from the headline
-    assert page.input_value("#id_slug") == "harbour-wall-to-be-rebuilt-after-storm"
+    expect(page.locator("#id_slug")).to_have_value("harbour-wall-to-be-rebuilt-after-storm")
     page.fill("#id_standfirst", "Repairs start in spring and will take a year.")
     editor = page.locator(".ProseMirror[contenteditable=true]")
     editor.click()
@@ -31,7 +33,9 @@ def test_reporter_writes_and_submits_then_editor_schedules(page, artifacts, role
     page.keyboard.press("Control+b")
     page.keyboard.type("Work starts in March.")
     page.keyboard.press("Control+b")
-    assert page.locator("[data-word-count]").inner_text().startswith("11 words")
+    expect(page.locator("[data-word-count]")).to_have_text(
+        re.compile(r"^11 words"), use_inner_text=True
+    )
     page.screenshot(path=str(artifacts / "editor-change-form.png"), full_page=True)
 
     page.click("button[name=_workflow][value=submit]")
@@ -56,7 +60,9 @@ def test_reporter_writes_and_submits_then_editor_schedules(page, artifacts, role
     page.click("button[name=_workflow][value=schedule]")
     # It has no section and no byline yet: the checklist says so, and the same button
     # again schedules it as it is.
-    assert "missing a section, a byline" in page.locator(".errorlist").first.inner_text()
+    expect(page.locator(".errorlist").first).to_contain_text(
+        "missing a section, a byline", use_inner_text=True
+    )
     page.click("button[name=_workflow][value=schedule]")
     page.wait_for_url("**/admin/articles/article/")
     assert "is scheduled" in page.locator(".messagelist").inner_text()
