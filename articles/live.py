@@ -53,7 +53,8 @@ def published(article_id):
 
 def page_number(request):
     raw = request.GET.get("updates", "1") if request is not None else "1"
-    if not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
+    # ASCII digits only: str.isdigit() also takes superscripts and other scripts' digits.
+    if not re.fullmatch(r"[0-9]{1,6}", raw) or int(raw) < 1:
         raise Http404("That is not a page of updates.")
     return int(raw)
 
@@ -120,11 +121,10 @@ class LiveCoverage:
             for name in ("frames", "galleries")
         )
 
-    @property
-    def updates_url(self):
+    def _url(self, name):
         when = timezone.localtime(self.article.published_at)
         return reverse(
-            "articles:live_updates",
+            f"articles:{name}",
             kwargs={
                 "year": when.year,
                 "month": when.month,
@@ -134,8 +134,16 @@ class LiveCoverage:
         )
 
     @property
+    def updates_url(self):
+        return self._url("live_updates")
+
+    @property
     def feed_url(self):
-        return self.updates_url + "feed/"
+        return self._url("feed_live_updates")
+
+    @property
+    def atom_feed_url(self):
+        return self._url("feed_live_updates_atom")
 
     @property
     def poll_seconds(self):

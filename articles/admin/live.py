@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from .. import workflow
 from ..forms import LiveUpdateForm
 from ..models import Article, Author, Breaking, LiveUpdate
+from .labels import NamedDateTimeMixin
 
 #: The post form shares the article's page: its fields' names and ids start with this.
 LIVE_PREFIX = "live"
@@ -25,7 +26,7 @@ BANNER_HOURS = 2
 
 
 @admin.register(Breaking)
-class BreakingAdmin(admin.ModelAdmin):
+class BreakingAdmin(NamedDateTimeMixin, admin.ModelAdmin):
     list_display = ["text", "starts_at", "ends_at", "showing"]
     fields = ["text", "article", "url", "starts_at", "ends_at"]
     autocomplete_fields = ["article"]

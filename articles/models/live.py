@@ -7,6 +7,8 @@ readers when it is published and its article is live; a draft or a withdrawn upd
 never is.
 """
 
+from html import escape
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -34,6 +36,11 @@ class LiveUpdateQuerySet(models.QuerySet):
             Q(body__contains=f'data-image="{pk}"')
             | Q(body__regex=rf'data-gallery="([0-9]+,)*{pk}(,[0-9]+)*"')
         )
+
+    def showing_embed(self, url):
+        """Updates whose body embeds the page address `url` (read from the stored body,
+        where the address is an attribute, escaped as such)."""
+        return self.filter(body__contains=f'data-embed="{escape(url, quote=True)}"')
 
     def after(self, update):
         """Updates published after `update` (by publication time, then id): an update

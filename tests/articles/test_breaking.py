@@ -113,6 +113,38 @@ def test_the_banner_drops_its_link_when_the_live_story_is_withdrawn(
     assert BANNER in html and link not in html
 
 
+def test_the_banner_drops_its_link_when_the_story_is_no_longer_live_coverage(
+    client, site, editor, page_cache
+):
+    """Its kind changed back to a plain story, or its coverage not yet begun (scheduled):
+    no kept page links it; it is linked again once live."""
+    now = timezone.now()
+    live = site["live"]
+    Breaking.objects.create(
+        text=BANNER, article=live, starts_at=now, ends_at=now + datetime.timedelta(hours=3)
+    )
+    link = f'<a href="{live.get_absolute_url()}">{BANNER}</a>'
+    paths = ["/", "/section/news/", site["story"].get_absolute_url()]
+    for path in paths:
+        assert link in client.get(path).content.decode(), path
+    live.kind = Article.Kind.STORY
+    live.save()
+    for path in paths:
+        html = client.get(path).content.decode()
+        assert BANNER in html and link not in html, path
+    # Live coverage again, but scheduled an hour ahead: linked only from then on.
+    live.kind = Article.Kind.LIVE
+    live.published_at = now + datetime.timedelta(hours=1)
+    live.save()
+    link = f'<a href="{live.get_absolute_url()}">{BANNER}</a>'
+    for path in paths:
+        html = client.get(path).content.decode()
+        assert BANNER in html and link not in html, path
+    with time_machine.travel(now + datetime.timedelta(hours=1, minutes=1), tick=False):
+        for path in paths:
+            assert link in client.get(path).content.decode(), path
+
+
 def test_a_changed_banner_reaches_every_kept_page(client, site, page_cache):
     now = timezone.now()
     banner = Breaking.objects.create(

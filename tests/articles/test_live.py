@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, LiveUpdate
-from tests.factories import ArticleFactory, AuthorFactory, SectionFactory
+from articles.models import Article, Embed, LiveUpdate
+from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, UserFactory
 
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 
@@ -61,9 +61,9 @@ def poll(client, story, since):
     return response.json()
 
 
-def main(response):
+def main(response=None, html=None):
     """The page's content, without the head (whose JSON-LD lists the latest updates)."""
-    html = response.content.decode()
+    html = response.content.decode() if html is None else html
     return html[html.index("<main") :]
 
 
@@ -188,6 +188,7 @@ def test_older_updates_are_paginated_and_a_page_past_the_end_is_404(
 
 def test_a_live_article_that_is_not_live_shows_nothing(client, story, editor):
     post(story, editor, "Published update on a draft story.")
+    published_at = story.get_absolute_url()
     story.status = Article.Status.DRAFT
     story.published_at = None
     story.save()
@@ -199,6 +200,11 @@ def test_a_live_article_that_is_not_live_shows_nothing(client, story, editor):
     response = client.get(url + "?since=0")
     assert response.status_code == 404
     assert b"Published update" not in response.content
+    # Nor at the address it had while it was live: the page, the endpoint, the feeds.
+    for path in ("", "updates/?since=0", "updates/feed/", "updates/feed/atom/"):
+        response = client.get(published_at + path)
+        assert response.status_code == 404, path
+        assert b"Published update" not in response.content
 
 
 def test_since_returns_exactly_the_updates_published_after_it(client, story, editor):
@@ -230,23 +236,46 @@ def test_withdrawn_updates_are_not_new(client, story, editor):
 
 
 @pytest.mark.parametrize(
-    "since", ["", "abc", "-1", "1.5", "1e3", "9" * 40, "%00", "1;DROP", "0x10", " 1"]
+    "since",
+    [
+        *("", "abc", "-1", "1.5", "1e3", "9" * 19, "9" * 40, "%00", "1;DROP", "0x10", " 1"),
+        *("\u0661\u0662", "\uff11", "\u00b2", "\u2460", "1\u200b", "\x00", "é"),
+    ],
 )
 def test_garbage_since_is_a_400_with_a_message(client, story, editor, since):
     post(story, editor, "One.")
     response = client.get(story.get_absolute_url() + "updates/", {"since": since})
     assert response.status_code == 400
-    assert "since" in response.json()["error"]
+    if response["Content-Type"] == "application/json":
+        assert "since" in response.json()["error"]
+    else:  # refused before the view (a NUL in the query string) but with a message
+        assert response.content.strip()
 
 
 def test_since_naming_a_draft_or_another_storys_update_is_a_400(client, story, editor, db):
     draft = post(story, editor, "Draft.", publish=False)
     other = ArticleFactory(kind=Article.Kind.LIVE)
     elsewhere = post(other, editor, "Elsewhere.")
-    for since in (draft.pk, elsewhere.pk, 999999):
+    # The largest ids it takes, past any integer column's range too: a 400, not a 500.
+    for since in (draft.pk, elsewhere.pk, 999999, 2**31, 2**63 - 1, "9" * 18):
         response = client.get(updates_url(story, since))
         assert response.status_code == 400, since
         assert response.json()["error"]
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["uncached", "page-cache"])
+@pytest.mark.parametrize(
+    "number",
+    [
+        *("0", "-1", "x", "1.5", "9" * 7, "\u0661", "\uff12", "2\u200b", "\u00b2"),
+    ],
+)
+def test_a_garbage_page_of_updates_is_a_404(client, story, editor, settings, cache, number):
+    if cache:
+        settings.PAGE_CACHE_SECONDS = 300
+    post(story, editor, "One.")
+    response = client.get(story.get_absolute_url(), {"updates": number})
+    assert response.status_code == 404
 
 
 def test_the_updates_endpoint_of_a_story_is_404(client, db):
@@ -352,6 +381,38 @@ def test_json_ld_is_a_live_blog_posting_with_published_updates_only(
     assert "Gone." not in html.split("application/ld+json")[1]
 
 
+def test_json_ld_has_a_coverage_end_time_only_once_coverage_ends(
+    client, editor, django_capture_on_commit_callbacks
+):
+    # Every change commits (its structured data is made again after the commit).
+    with django_capture_on_commit_callbacks(execute=True):
+        story = ArticleFactory(
+            slug="count-day",
+            kind=Article.Kind.LIVE,
+            published_at=timezone.now() - datetime.timedelta(hours=3),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        post(story, editor, "One.")
+
+    def json_ld():
+        html = client.get(story.get_absolute_url()).content.decode()
+        return json.loads(JSON_LD.search(html).group(1)), html
+
+    data, html = json_ld()
+    assert data["@type"] == "LiveBlogPosting" and "coverageEndTime" not in data
+    assert "data-ends" not in html
+    ended = timezone.now() - datetime.timedelta(minutes=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        story.coverage_ends_at = ended
+        story.save()
+    data, html = json_ld()
+    assert data["coverageEndTime"] == ended.isoformat()
+    assert data["coverageStartTime"] == story.published_at.isoformat()
+    assert len(data["liveBlogUpdate"]) == 1  # the record stays
+    ends = re.search(r'data-ends="([^"]+)"', html)[1]  # live.js stops polling after it
+    assert datetime.datetime.fromisoformat(ends) == ended
+
+
 def test_a_story_keeps_its_news_article_json_ld(client, db):
     story = ArticleFactory()
     data = json.loads(JSON_LD.search(client.get(story.get_absolute_url()).content.decode())[1])
@@ -379,6 +440,29 @@ def test_the_live_articles_feed_carries_its_published_updates_only(client, story
         assert xml.index(f"#update-{two.pk}") < xml.index(f"#update-{one.pk}")
     plain = ArticleFactory()
     assert client.get(plain.get_absolute_url() + "updates/feed/").status_code == 404
+
+
+def test_the_live_page_head_names_its_updates_feeds(client, story, editor):
+    """Feed readers and browsers find the updates' feeds from the page itself: RSS and
+    Atom `<link rel="alternate">` in the head, answering with the updates; a story's
+    head names only the site's feed."""
+    post(story, editor, "First update.", title="Polls open")
+    html = client.get(story.get_absolute_url()).content.decode()
+    head = html[: html.index("</head>")]
+    found = re.findall(
+        r'<link rel="alternate" type="application/(\w+)\+xml" title="[^"]*" href="([^"]+)">',
+        head,
+    )
+    links = {kind: path for kind, path in found if not path.startswith("/feeds/")}
+    feed = story.get_absolute_url() + "updates/feed/"
+    assert links == {"rss": feed, "atom": feed + "atom/"}, found
+    assert f'title="{story.headline}: live updates"' in head
+    for kind, path in links.items():
+        response = client.get(path)
+        assert response.status_code == 200 and "Polls open" in response.content.decode()
+        assert response["Content-Type"].startswith(f"application/{kind}+xml")
+    plain = client.get(ArticleFactory(slug="a-story").get_absolute_url()).content.decode()
+    assert "live updates" not in plain[: plain.index("</head>")]
 
 
 def test_the_api_gives_a_live_articles_published_updates(client, story, editor):
@@ -415,3 +499,53 @@ def test_an_embed_in_an_update_opens_frame_src_on_its_live_page_only(
     assert f"frame-src {oembed_provider.origin}" in page["Content-Security-Policy"]
     assert "js/story.js" in page.content.decode()
     assert "frame-src 'none'" in client.get(other.get_absolute_url())["Content-Security-Policy"]
+
+
+def test_a_changed_embed_renders_the_updates_showing_it_again(
+    client, story, editor, oembed_provider, page_cache, django_capture_on_commit_callbacks
+):
+    """The provider now says otherwise about an address (an editor asked it again): the
+    updates whose body embeds it, and the stories, are rendered again, and the kept
+    live page, its updates fragment and its JSON-LD show the new answer."""
+    address = oembed_provider.page("abc")
+    figure = f'<figure data-embed="{address}"></figure>'
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post(story, editor, "One.")
+        shown = LiveUpdate.objects.create(article=story, body=f"<p>Watch.</p>{figure}")
+        shown.publish(by=editor)
+        elsewhere = post(story, editor, "No video here.")
+        article = ArticleFactory(slug="with-the-clip", body=figure)
+    other = ArticleFactory(slug="another-story")
+    page, endpoint = story.get_absolute_url(), updates_url(story, first.pk)
+    for path in (page, endpoint, article.get_absolute_url()):
+        assert "Video clip abc" in client.get(path).content.decode(), path
+    data = json.loads(JSON_LD.search(client.get(page).content.decode())[1])
+    assert "Video clip abc" in data["liveBlogUpdate"][1]["articleBody"]
+    for path in (page, endpoint, article.get_absolute_url(), other.get_absolute_url()):
+        client.get(path)
+        assert served_from_cache(client, path), path
+    versions = (shown.version, elsewhere.body_html)
+
+    oembed_provider.titles["abc"] = "The flood barrier, from the air"
+    client.force_login(UserFactory(username="desk", groups=["Editor"]))
+    embed = Embed.objects.get(url=address)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:articles_embed_changelist"),
+            {"action": "resolve_again", "_selected_action": [embed.pk]},
+        )
+    assert response.status_code == 302
+    client.logout()
+
+    shown.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert "The flood barrier, from the air" in shown.body_html
+    assert "Video clip abc" not in shown.body_html
+    assert (shown.version, elsewhere.body_html) == versions  # nothing an editor wrote
+    html = client.get(page).content.decode()
+    assert "The flood barrier, from the air" in main(html=html)
+    data = json.loads(JSON_LD.search(html)[1])
+    assert "The flood barrier, from the air" in data["liveBlogUpdate"][1]["articleBody"]
+    assert "The flood barrier, from the air" in client.get(endpoint).json()["html"]
+    assert "The flood barrier" in client.get(article.get_absolute_url()).content.decode()
+    assert served_from_cache(client, other.get_absolute_url())
