@@ -67,7 +67,7 @@ class RenderedBody:
 
 
 def _ids(value):
-    return [int(pk) for pk in value.split(",") if pk.isdigit()]
+    return [int(pk) for pk in value.split(",") if pk.isdecimal()]
 
 
 def render_body(body, *, has_lead_image=False):
@@ -183,12 +183,27 @@ def rerender(articles):
 
 
 def rerender_updates(updates):
-    """Render the bodies of live `updates` again (a picture they show changed, or they
-    were restored), without touching what an editor wrote, its version or its time."""
-    from .models import LiveUpdate
+    """Render the bodies of live `updates` again (a picture or an embed they show
+    changed, or they were restored), without touching what an editor wrote, its version
+    or its time. Their articles' structured data quotes them: it is made again."""
+    from .derived import forget_descriptions
+    from .models import Article, LiveUpdate
 
-    for update in updates.only("id", "body"):
+    articles = set()
+    for update in updates.only("id", "article_id", "body"):
         rendered = render_body(update.body)
         LiveUpdate.objects.filter(pk=update.pk).update(
             body_html=rendered.html, body_media=rendered.media
         )
+        articles.add(update.article_id)
+    if articles:
+        forget_descriptions(Article.objects.filter(pk__in=articles))
+
+
+def rerender_showing(embed):
+    """Render again every body that shows `embed` (what its provider says changed):
+    the articles' and the live updates'."""
+    from .models import LiveUpdate
+
+    rerender(embed.articles.all())
+    rerender_updates(LiveUpdate.objects.showing_embed(embed.url))

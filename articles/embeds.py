@@ -24,6 +24,7 @@ import micawber
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 from micawber.exceptions import ProviderException
 
@@ -179,9 +180,10 @@ def resolve(url, *, again=False):
     readers); an address of no allowed provider raises ValidationError."""
     url = check_url(url)
     provider = provider_for(url)
-    embed, _created = Embed.objects.get_or_create(url=url, defaults={"provider": provider.name})
+    embed, created = Embed.objects.get_or_create(url=url, defaults={"provider": provider.name})
     if embed.is_resolved and not again:
         return embed
+    shown = None if created else _shown(embed)
     embed.provider = provider.name
     try:
         data = _registry().request(url, maxwidth=1280)
@@ -193,8 +195,7 @@ def resolve(url, *, again=False):
         embed.status = Embed.Status.FAILED
         embed.error = str(exc)[:500]
         embed.resolved_at = timezone.now()
-        embed.save()
-        return embed
+        return _keep(embed, shown)
     embed.status = Embed.Status.RESOLVED
     embed.error = ""
     embed.kind = str(data.get("type", ""))[:20]
@@ -206,7 +207,35 @@ def resolve(url, *, again=False):
     embed.height = _dimension(data.get("height"))
     embed.resolved_at = timezone.now()
     _copy_thumbnail(embed, data.get("thumbnail_url"))
-    embed.save()
+    return _keep(embed, shown)
+
+
+def _shown(embed):
+    """What the bodies showing `embed` render of it (articles/body/embed.html)."""
+    return (
+        embed.is_resolved,
+        embed.provider,
+        embed.title,
+        embed.frame_url,
+        embed.width,
+        embed.height,
+        embed.thumbnail.name if embed.thumbnail else "",
+        embed.thumbnail_width,
+        embed.thumbnail_height,
+    )
+
+
+def _keep(embed, shown):
+    """Save `embed`; when it was known before (`shown`: what bodies showed of it) and
+    now shows otherwise, the articles and live updates showing it are rendered again, in
+    the same transaction, so the pages and fragments its save ends are made anew from
+    the new markup (newsroom/invalidation.py ends them again at the commit)."""
+    with transaction.atomic():
+        embed.save()
+        if shown is not None and _shown(embed) != shown:
+            from .body import rerender_showing
+
+            rerender_showing(embed)
     return embed
 
 

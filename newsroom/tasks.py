@@ -212,8 +212,8 @@ def requeue_abandoned(backend_name, worker_id=None, timeout=None):
     `timeout` seconds (TASK_RUNNING_TIMEOUT; longer than any task takes). They run
     again from the start, so tasks are written to be run twice safely (a webhook
     delivery keeps its `webhook-id`, which receivers use to drop a repeat). Returns how
-    many were put back. The database backend only: RQ has its own registry of
-    abandoned jobs."""
+    many were put back. The database backend only: RQ's cleanup requeues the jobs of a
+    killed worker itself (newsroom/tasks_rq.py)."""
     from django_tasks_db.models import DBTaskResult, TaskResultStatus
 
     timeout = settings.TASK_RUNNING_TIMEOUT if timeout is None else timeout

@@ -12,7 +12,11 @@ reason on the webhook and a warning in the log (there is no notification model y
 
 A scheduled story goes live by the clock, with no save to announce it: scheduling
 enqueues `announce_scheduled` to run at its time, which announces it only if the
-story is still live at that very time (a rescheduled or withdrawn story is not).
+story is still live at that very time (a rescheduled or withdrawn story is not). An
+expiring story leaves the same way: giving a published story an expiry time enqueues
+`announce_expired` for that time, which sends `article.withdrawn` only if the story
+still expires at that very time (an expiry moved or removed, a story withdrawn by
+hand, is not announced again).
 """
 
 import datetime
@@ -85,16 +89,30 @@ def article_saved(sender, instance, raw=False, **kwargs):
         and (before["status"], before["published_at"]) != (instance.status, instance.published_at)
     ):
         _announce_when_live(instance)
+    if (
+        Event.ARTICLE_WITHDRAWN in wanted
+        and instance.status == instance.Status.PUBLISHED
+        and instance.expires_at is not None
+        and instance.expires_at > timezone.now()
+        and (before["status"], before["expires_at"]) != (instance.status, instance.expires_at)
+    ):
+        _announce_when_expired(instance)
 
 
 def _announce_when_live(article):
-    job = announce_scheduled
+    _announce_at(announce_scheduled, article, article.published_at)
+
+
+def _announce_when_expired(article):
+    _announce_at(announce_expired, article, article.expires_at)
+
+
+def _announce_at(job, article, moment):
+    """Run `job` for `article` at `moment` (it checks the story still has that time)."""
     if not job.get_backend().supports_defer:
-        logger.info("Task backend cannot defer; scheduled story %s is not announced", article.pk)
+        logger.info("Task backend cannot defer; %s of story %s is not run", job.name, article.pk)
         return
-    enqueue_after_commit(
-        job.using(run_after=article.published_at), article.pk, article.published_at.isoformat()
-    )
+    enqueue_after_commit(job.using(run_after=moment), article.pk, moment.isoformat())
 
 
 def correction_saved(sender, instance, created=False, raw=False, **kwargs):
@@ -216,6 +234,25 @@ def announce_scheduled(article_id, published_at):
     if article.published_at != datetime.datetime.fromisoformat(published_at):
         return 0  # rescheduled: the task for the new time announces it
     return announce.call(Event.ARTICLE_PUBLISHED, article_id)
+
+
+@background
+def announce_expired(article_id, expires_at):
+    """A story's expiry time has come: it has left the site by the clock, so tell the
+    receivers `article.withdrawn`, if it still expires at that very time."""
+    from articles.models import Article
+
+    article = Article.objects.filter(pk=article_id).first()
+    if (
+        article is None
+        or article.status != Article.Status.PUBLISHED
+        or article.expires_at != datetime.datetime.fromisoformat(expires_at)
+    ):
+        return 0  # withdrawn by hand (announced then), deleted, or its expiry moved
+    if not article.is_expired:  # run a moment early: wait for the time itself
+        _announce_when_expired(article)
+        return 0
+    return announce.call(Event.ARTICLE_WITHDRAWN, article_id)
 
 
 def _retrying(delivery_id, run_after):

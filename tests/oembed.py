@@ -7,6 +7,7 @@
     /frame/<id>                                    the player page the frame loads
 
 An address whose id starts with "down" gets a 503, as a provider that does not answer.
+`titles[<id>]` changes what the provider calls a video (its answer changed since).
 Every request is recorded in `requests` (paths), so tests can tell what was asked.
 `config()` is its entry for settings.EMBED_PROVIDERS.
 """
@@ -30,6 +31,7 @@ class LocalProvider:
     def __init__(self, name="video"):
         self.name = name
         self.requests = []
+        self.titles = {}
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -46,11 +48,12 @@ class LocalProvider:
                         "down"
                     ):
                         return self.answer(503, b"unavailable", "text/plain")
+                    title = provider.titles.get(video, f"{provider.name.title()} clip {video}")
                     data = {
                         "version": "1.0",
                         "type": "video",
                         "provider_name": provider.name.title(),
-                        "title": f"{provider.name.title()} clip {video}",
+                        "title": title,
                         "author_name": "Local Studio",
                         "width": 640,
                         "height": 360,

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Status
@@ -21,7 +21,7 @@ from ninja.errors import ValidationError
 from taggit.models import Tag
 
 from newsroom import invalidation
-from newsroom.caching import cached_fragment, depends_on, public_page
+from newsroom.caching import cached_fragment, depends_on, etag_for, public_page
 
 from .. import live
 from ..models import Article, Author, Byline, Section, Series, tags_in_use
@@ -257,12 +257,35 @@ LIST_ERRORS = {400: schemas.Error}
 @cacheable
 def article_list(request, query: Query[schemas.ArticleQuery]):
     # Built once per address and kept as a fragment with the keys it named, as the
-    # reader lists are: with the page cache off, a repeat costs one cache read.
+    # reader lists are: with the page cache off, a repeat costs one cache read and
+    # serves the JSON kept, checked against the schema and with its ETag when built.
     parts = (
         request.build_absolute_uri(request.path),
         *((name, request.GET[name]) for name in ARTICLE_PARAMS if request.GET.get(name)),
     )
-    return cached_fragment("api-articles", parts, lambda: _article_page(request, query), request)
+    return cached_response(
+        request,
+        "api-article-list",
+        parts,
+        schemas.ArticleList,
+        lambda: _article_page(request, query),
+    )
+
+
+def cached_response(request, name, parts, schema, build):
+    """The answer `build()` makes, as a response of its JSON: checked against `schema`
+    and encoded as ninja would (a view that returns a response is passed through), and
+    kept whole as a fragment, so a repeat neither checks nor encodes it again."""
+
+    def render():
+        data = schema.model_validate(build()).model_dump()
+        content = api.renderer.render(request, data, response_status=200).encode()
+        return content, etag_for(content)
+
+    content, etag = cached_fragment(name, parts, render, request)
+    response = HttpResponse(content, content_type=api.get_content_type())
+    response["ETag"] = etag
+    return response
 
 
 def _article_page(request, query):

@@ -143,10 +143,13 @@ function librarySearch(endpoints, onPick, label) {
   const go = el("button", { type: "button", class: "story-button", text: "Search" })
   const status = el("p", { class: "story-help", role: "status" })
   const results = el("ul", { class: "story-results", role: "list" })
+  let searches = 0
   async function run() {
+    const mine = ++searches // only the newest search's answer is shown
     status.textContent = "Searching…"
     try {
       const data = await getJSON(`${endpoints.images}?q=${encodeURIComponent(query.value)}`)
+      if (mine !== searches) return
       results.replaceChildren()
       for (const image of data.results) {
         remember(image)
@@ -163,7 +166,7 @@ function librarySearch(endpoints, onPick, label) {
         ? `${data.results.length} picture${data.results.length === 1 ? "" : "s"} found. ${label}`
         : "No pictures match; upload one below."
     } catch (error) {
-      status.textContent = error.message
+      if (mine === searches) status.textContent = error.message
     }
   }
   go.addEventListener("click", run)
@@ -369,21 +372,35 @@ function embedDialog(endpoints, attrs = {}) {
     const check = el("button", { type: "button", class: "story-button", text: "Check" })
     const card = el("div", { class: "story-chosen", "aria-live": "polite" })
     let resolved = null
-    async function run() {
+    // One request per address (leaving the field and pressing Check both ask), and
+    // only the newest address's answer counts: an older one arriving late, or
+    // failing late, never replaces it. After a failure, Check asks again.
+    let asking = null
+    function run() {
+      const address = url.value.trim()
+      if (asking && asking.address === address) return asking.done
+      const mine = { address }
+      asking = mine
       dialog.fail("")
       resolved = null
       card.replaceChildren(el("p", { class: "story-help", text: "Asking the provider…" }))
       const data = new FormData()
-      data.append("url", url.value.trim())
-      try {
-        const embed = await postForm(endpoints.embed, data)
-        known.embeds.set(embed.url, Promise.resolve(embed))
-        resolved = embed
-        card.replaceChildren(embedCard(embed))
-      } catch (error) {
-        card.replaceChildren()
-        dialog.fail(error.message)
-      }
+      data.append("url", address)
+      mine.done = postForm(endpoints.embed, data).then(
+        (embed) => {
+          if (asking !== mine) return
+          known.embeds.set(embed.url, Promise.resolve(embed))
+          resolved = embed
+          card.replaceChildren(embedCard(embed))
+        },
+        (error) => {
+          if (asking !== mine) return
+          asking = null
+          card.replaceChildren()
+          dialog.fail(error.message)
+        },
+      )
+      return mine.done
     }
     check.addEventListener("click", run)
     url.addEventListener("change", run)

@@ -9,7 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openapi_spec_validator import validate
 
+from articles.api import schemas
 from articles.models import Article, LiveUpdate, Series
+from newsroom.caching import etag_for
 from tests.comments.test_xss import CORPUS, check
 from tests.factories import (
     ArticleFactory,
@@ -490,3 +492,28 @@ def test_with_the_page_cache_off_a_list_is_built_once_until_a_story_changes(clie
     story.headline = "A new headline"
     story.save()
     assert client.get(ARTICLES).json()["results"][0]["headline"] == "A new headline"
+
+
+def test_with_the_page_cache_off_a_kept_list_is_served_as_its_json(client, settings, monkeypatch):
+    """The kept list is its encoded JSON and ETag: a repeat neither checks it against
+    the schema nor encodes it again, and answers If-None-Match without a query."""
+    settings.PAGE_CACHE_SECONDS = 0
+    make_stories(3)
+    checks = []
+    original = schemas.ArticleList.model_validate
+    monkeypatch.setattr(
+        schemas.ArticleList,
+        "model_validate",
+        lambda *args, **kwargs: checks.append(1) or original(*args, **kwargs),
+    )
+    first = client.get(ARTICLES)
+    assert first["Content-Type"] == "application/json; charset=utf-8"
+    assert first["ETag"] == etag_for(first.content)
+    assert len(first.json()["results"]) == 3
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(ARTICLES)
+        unchanged = client.get(ARTICLES, headers={"If-None-Match": first["ETag"]})
+    assert len(queries) == 0
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert unchanged.status_code == 304
+    assert checks == [1], "checked once, when built"

@@ -291,3 +291,131 @@ def test_rq_worker_runs_a_publishs_tasks_on_redis(sqlite_env, redis_server):
         env,
     )
     assert deliveries == "['delivered']"
+
+
+def rqworker(env, *args):
+    return subprocess.Popen(
+        [PYTHON, "manage.py", "rqworker", "--with-scheduler", *args, "default"],
+        cwd=ROOT,
+        env=app_environment(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+RQ_REGISTRIES = """
+import json
+import django_rq
+from rq.registry import FailedJobRegistry, StartedJobRegistry
+queue = django_rq.get_queue("default")
+print(json.dumps({
+    "started": StartedJobRegistry(queue=queue).get_job_ids(cleanup=False),
+    "failed": FailedJobRegistry(queue=queue).get_job_ids(),
+}))
+"""
+
+
+DELIVERIES = """
+from newsroom.models import WebhookDelivery
+print(list(WebhookDelivery.objects.values_list("status", flat=True)))
+"""
+
+
+def descendants(pid):
+    """The processes started under `pid`, at any depth (RQ forks a work horse per job
+    into its own process group)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+@pytest.mark.parametrize("killed", ["the worker and its work horse", "the work horse alone"])
+def test_an_rq_worker_killed_mid_task_loses_nothing(sqlite_env, redis_server, killed):
+    """SIGKILL to an RQ worker and the work horse running the job (systemd killing the
+    unit's control group, a machine lost) leaves the job in RQ's started registry. Once
+    its heartbeat lapses (about a minute), the next worker's cleanup requeues it by
+    itself, as the job carries RQ retries for that (newsroom/tasks_rq.py): no
+    `rq requeue`. The work horse alone killed (out of memory) is seen by its worker,
+    which requeues the job at once. Either way it runs once more, with the same
+    webhook-id, and never again."""
+    whole = killed == "the worker and its work horse"
+    env = site_env(
+        {
+            **sqlite_env,
+            "TASKS_BACKEND": "rq",
+            "TASKS_REDIS_URL": redis_server.url(8),
+            "TASK_RQ_MAINTENANCE_INTERVAL": "2",
+        }
+    )
+    with Receiver(delay=3) as receiver:
+        receiver.secret = shell(SETUP.format(url=receiver.url), env)
+        shell(PUBLISH.format(count=1), env)
+        worker = rqworker(env)
+        try:
+            wait_until(lambda: receiver.started >= 1, 90, what="the delivery to start")
+            # The horse leads its own process group (the scheduler is another child).
+            horses = [pid for pid in descendants(worker.pid) if os.getpgid(pid) == pid]
+            for pid in horses:
+                os.kill(pid, signal.SIGKILL)
+        finally:
+            if whole:
+                os.killpg(worker.pid, signal.SIGKILL)
+                first_output = finish(worker)[1]
+        assert horses, "the job runs in a forked work horse"
+        if whole:
+            registries = json.loads(shell(RQ_REGISTRIES, env))
+            assert len(registries["started"]) == 1, (registries, first_output)  # abandoned
+            assert shell(DELIVERIES, env) != "['delivered']"
+            worker = rqworker(env)
+        try:
+            assert receiver.wait_for(2, timeout=150), "the killed attempt and the new one"
+            wait_until(
+                lambda: shell(DELIVERIES, env) == "['delivered']", 60, 1, "the delivery's log"
+            )
+            time.sleep(4)  # nothing else comes: the task ran exactly once more
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            _code, output = finish(worker)
+        assert "enqueued for retry" in output, output
+        assert len(receiver.received) == 2, output
+    assert len({headers["webhook-id"] for headers, _b, _p in receiver.received}) == 1
+    registries = json.loads(shell(RQ_REGISTRIES, env))
+    assert registries == {"started": [], "failed": []}, registries
+
+
+def test_an_rq_task_that_fails_is_retried_once_per_failure(sqlite_env, redis_server):
+    """A task that raises is retried by `background` (a new job, with back-off), not by
+    RQ as well: the RQ retries the jobs carry are for a killed worker only. The failed
+    attempt stays in RQ's failed registry, where it can be read."""
+    env = site_env({**sqlite_env, "TASKS_BACKEND": "rq", "TASKS_REDIS_URL": redis_server.url(9)})
+    with Receiver(codes=[500, 200]) as receiver:
+        receiver.secret = shell(SETUP.format(url=receiver.url), env)
+        shell(PUBLISH.format(count=1), env)
+        worker = rqworker(env)
+        try:
+            assert receiver.wait_for(2, timeout=60)
+            wait_until(
+                lambda: shell(DELIVERIES, env) == "['delivered']", 60, 1, "the delivery's log"
+            )
+            time.sleep(3)
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            _code, output = finish(worker)
+        assert len(receiver.received) == 2, output
+    registries = json.loads(shell(RQ_REGISTRIES, env))
+    assert registries["started"] == [], registries
+    assert len(registries["failed"]) == 1, registries  # the first attempt, not retried by RQ
