@@ -75,6 +75,12 @@ class CommentQuerySet(models.QuerySet):
                     rejected += 1
         return made, rejected
 
+    def counts(self, article):
+        """The approved thread's counts: `total` comments, `top` (top-level) ones."""
+        return self.filter(article=article, status=Comment.Status.APPROVED).aggregate(
+            total=Count("id"), top=Count("id", filter=Q(parent__isnull=True))
+        )
+
     def thread_page(
         self, article, page_number, per_page=None, *, closed=False, counts=None, kept=True
     ):
@@ -104,9 +110,7 @@ class CommentQuerySet(models.QuerySet):
         markup = "html_closed" if closed else "html"
         approved = self.filter(article=article, status=Comment.Status.APPROVED)
         if counts is None:
-            counts = approved.aggregate(
-                total=Count("id"), top=Count("id", filter=Q(parent__isnull=True))
-            )
+            counts = self.counts(article)
         pages = max(1, -(-counts["top"] // per_page))
         page = min(max(1, page_number), pages)
         start = (page - 1) * per_page
@@ -126,6 +130,7 @@ class CommentQuerySet(models.QuerySet):
                 threads[parent]["replies"].append(html)
         data = {
             "total": counts["total"],
+            "top": counts["top"],
             "comments": list(threads.values()),
             "page": page,
             "pages": pages,

@@ -28,6 +28,8 @@ from django.template.loader import get_template, render_to_string
 from newsroom.tasks import pending_on_commit
 
 LIST_TEMPLATE = "comments/thread_list.html"
+# The thread's counts kept with its list: what an article page needs of them.
+KEPT_COUNTS = ("total", "top", "pages")
 
 
 def _article_model():
@@ -36,8 +38,13 @@ def _article_model():
 
 @functools.cache
 def kept_format():
-    """What a kept list was made with: its template and the page size."""
-    made_with = [get_template(LIST_TEMPLATE).template.source, str(settings.COMMENTS_PER_PAGE)]
+    """What a kept list was made with: its template, the page size and the counts it
+    carries."""
+    made_with = [
+        get_template(LIST_TEMPLATE).template.source,
+        str(settings.COMMENTS_PER_PAGE),
+        *KEPT_COUNTS,
+    ]
     return hashlib.sha256("\0".join(made_with).encode()).hexdigest()[:16]
 
 
@@ -64,14 +71,24 @@ def make(article):
     }
     kept = {
         "format": kept_format(),
-        "total": pages["open"]["total"],
-        "pages": pages["open"]["pages"],
+        **{count: pages["open"][count] for count in KEPT_COUNTS},
         **{variant: page["list_html"] for variant, page in pages.items()},
     }
     _article_model().objects.filter(
         pk=article.pk, thread_html_generation=article.thread_html_generation
     ).update(thread_html=kept)
     return kept
+
+
+def counts(article):
+    """The approved thread's counts of `article` (with its `thread_html`): `total` and
+    `top`, from the kept list when there is one (no query), else counted."""
+    kept = usable(article.thread_html)
+    if kept is not None:
+        return {"total": kept["total"], "top": kept["top"]}
+    from .models import Comment
+
+    return Comment.objects.counts(article)
 
 
 class _Make:

@@ -194,7 +194,24 @@ class CommentAdmin(admin.ModelAdmin):
                 messages.warning(request, str(exc))
             else:
                 messages.success(request, f"Comment #{comment.pk} {done}.")
-        return HttpResponseRedirect(self._next_url(request))
+        return HttpResponseRedirect(self._next_url(request) + self._next_row(request, comment))
+
+    @staticmethod
+    def _next_row(request, comment):
+        """The queue posts every row's `from_<id>` in the order shown: the decided
+        comment's neighbour (the next one, or the one before the last) becomes the
+        page's fragment, so that even without JavaScript the moderator is taken back
+        to where they were rather than to the top of the page."""
+        shown = [
+            int(key[5:])
+            for key in request.POST
+            if key.startswith("from_") and key[5:].isdecimal() and len(key) < 20
+        ]
+        if comment.pk not in shown or len(shown) < 2:
+            return ""
+        index = shown.index(comment.pk)
+        neighbour = shown[index + 1] if index + 1 < len(shown) else shown[index - 1]
+        return f"#queue-comment-{neighbour}"
 
     def ban_view(self, request, object_id):
         """A row's Ban button: the confirmation (GET), then the ban (POST)."""
@@ -217,7 +234,7 @@ class CommentAdmin(admin.ModelAdmin):
         if target and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
-            return target
+            return target.split("#", 1)[0]
         return reverse("admin:comments_comment_changelist")
 
     @admin.display(description="Comment")
@@ -235,7 +252,7 @@ class CommentAdmin(admin.ModelAdmin):
         )
 
     def _bulk(self, request, queryset, to_status, done):
-        selected = {int(pk) for pk in request.POST.getlist(ACTION_CHECKBOX_NAME) if pk.isdigit()}
+        selected = {int(pk) for pk in request.POST.getlist(ACTION_CHECKBOX_NAME) if pk.isdecimal()}
         changed, conflicts, unchanged = 0, [], 0
         seen = set()
         for comment in queryset.select_related(None).only("id", "status", "article_id"):

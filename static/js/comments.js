@@ -57,15 +57,27 @@
     }
   }
 
+  /* One request for the form, however many things ask for it: the form is
+     fetched when the reader scrolls near it, and a click on Reply while that
+     request is on its way waits for it rather than fetching a second form,
+     which could arrive last and replace the reply the reader just chose. */
+  var pending = null;
+
   function load(then) {
-    request(formUrl).then(function (html) {
-      show(html);
+    if (!pending) {
+      var mine = (pending = request(formUrl).then(show));
+      mine.catch(function () {
+        /* Keep the plain link: it still works; a later click tries again. */
+        if (pending === mine) {
+          pending = null;
+        }
+      });
+    }
+    pending.then(function () {
       if (then) {
         then();
       }
-    }).catch(function () {
-      /* Keep the plain link: it still works. */
-    });
+    }, function () {});
   }
 
   function submit(event) {
@@ -78,6 +90,9 @@
     }
     request(form.action, { method: "POST", body: new FormData(form) })
       .then(function (html) {
+        /* What the server sent back replaces the form: the next Reply or
+           "Write a comment" fetches a fresh one. */
+        pending = null;
         show(html);
         var message = slot.querySelector("[role=alert], [role=status]");
         if (message) {

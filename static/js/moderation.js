@@ -7,9 +7,10 @@
    opens the comment. The shortcuts can be turned off (WCAG 2.1.4), and the choice
    is remembered in this browser.
 
-   A decision reloads the queue. Focus then goes to the row where the decided
-   comment was (the next one waiting), and the confirmation is announced through a
-   live region. */
+   A decision reloads the queue (POST, then a redirect to #queue-comment-<next id>,
+   which also serves a browser without JavaScript). Focus then goes to the next
+   comment's row (after a bulk action or a ban, to the row where the first decided
+   comment was), and the confirmation is announced through the status region. */
 (function () {
   "use strict";
 
@@ -116,16 +117,27 @@
   }
 
   function announce(region) {
-    var messages = document.querySelectorAll(".messagelist li");
-    var text = Array.prototype.map.call(messages, function (item) {
-      return item.textContent.trim();
-    }).join(" ");
-    if (region && text) {
-      // Filled a moment after load, so that screen readers notice the change.
-      window.setTimeout(function () {
-        region.textContent = text;
-      }, 300);
+    // The server rendered the confirmation inside the status region; it is taken
+    // out and put back a moment after load, so that screen readers notice the change.
+    if (!region || !region.textContent.trim()) {
+      return;
     }
+    var content = Array.prototype.slice.call(region.childNodes);
+    content.forEach(function (node) {
+      region.removeChild(node);
+    });
+    window.setTimeout(function () {
+      content.forEach(function (node) {
+        region.appendChild(node);
+      });
+    }, 300);
+  }
+
+  function hashItem() {
+    // The server names the next comment in the address (#queue-comment-<id>).
+    var match = /^#(queue-comment-\d+)$/.exec(window.location.hash);
+    var item = match ? document.getElementById(match[1]) : null;
+    return item && item.closest("#result_list tbody tr") ? item : null;
   }
 
   function afterDecision() {
@@ -136,12 +148,16 @@
     } catch (error) {
       index = null;
     }
-    if (index === null) {
+    // The comment named in the address is focusable (tabindex=-1), so the browser
+    // focuses it too, with or without this script: focus stays inside its row.
+    var item = hashItem();
+    if (index === null && !item) {
       return;
     }
-    announce(document.getElementById("queue-announcer"));
     var all = rows();
-    if (all.length) {
+    if (item) {
+      focusRow(item);
+    } else if (all.length) {
       focusRow(all[Math.min(parseInt(index, 10) || 0, all.length - 1)]);
     } else {
       var heading = document.querySelector("#content h1");
@@ -153,6 +169,9 @@
   }
 
   function ready() {
+    // Whatever brought a confirmation here (a row's button, a bulk action, a ban, the
+    // change page's buttons), it is read out.
+    announce(document.getElementById("queue-announcer"));
     var all = rows();
     var toggle = document.getElementById("queue-keys-toggle");
     if (!all.length && !toggle) {
@@ -161,15 +180,28 @@
     all.forEach(function (row) {
       row.setAttribute("tabindex", "-1");
     });
-    // Remember where a decision was taken, however it was taken (key, click, Enter).
+    // Remember where a decision was taken, however it was taken (key, click, Enter),
+    // including a ban, which comes back here after its confirmation page.
     document.addEventListener("click", function (event) {
-      var button = event.target.closest && event.target.closest(".queue-actions button");
-      var row = button && button.closest("#result_list tbody tr");
+      var control = event.target.closest && event.target.closest(".queue-actions button, .queue-actions a.queue-ban");
+      var row = control && control.closest("#result_list tbody tr");
       if (row) {
         remember(row);
       }
     });
+    // A bulk action: focus comes back to the first row that was selected.
+    var form = document.getElementById("changelist-form");
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        var submitter = event.submitter;
+        var first = form.querySelector("#result_list tbody input.action-select:checked");
+        if (submitter && submitter.name === "index" && first) {
+          remember(first.closest("#result_list tbody tr"));
+        }
+      });
+    }
     if (toggle) {
+      document.getElementById("queue-keys").hidden = false;
       toggle.checked = storage(true, KEYS_OFF) !== "1";
       toggle.addEventListener("change", function () {
         storage(false, KEYS_OFF, toggle.checked ? null : "1");

@@ -58,6 +58,60 @@ def test_one_comment_at_a_time_records_an_event(moderator, action, status):
     assert (event.from_status, event.to_status) == ("pending", status)
 
 
+def test_a_decision_sends_the_moderator_back_to_the_next_row(moderator):
+    """The queue form posts every row's `from_<id>` in the order shown; the redirect
+    names the neighbour, so that focus lands there even without JavaScript."""
+    first, second, third = pending(), pending(), pending()
+    client = login(moderator)
+    shown = {f"from_{c.pk}": "pending" for c in (first, second, third)}
+    page = f"{QUEUE}?status=pending#queue-comment-1"
+
+    def decide(comment, **extra):
+        data = {"moderate": "reject", "next": page, **shown, **extra}
+        return client.post(moderate_url(comment), data)["Location"]
+
+    assert decide(first) == f"{QUEUE}?status=pending#queue-comment-{second.pk}"
+    # The last row goes back to the one before it.
+    assert decide(third) == f"{QUEUE}?status=pending#queue-comment-{second.pk}"
+    # The change page posts only its own comment: no fragment.
+    response = client.post(
+        moderate_url(second), {"moderate": "approve", "from": "pending", "next": QUEUE}
+    )
+    assert response["Location"] == QUEUE
+    second.refresh_from_db()
+    assert second.status == "approved"
+    # A forged key cannot break the redirect.
+    assert decide(first, **{"from_x1": "pending", "from_99999999999999999": "x"}).endswith(
+        f"#queue-comment-{second.pk}"
+    )
+
+
+def test_the_queue_renders_confirmations_in_a_status_region(moderator):
+    comment = pending()
+    client = login(moderator)
+    response = client.post(
+        moderate_url(comment),
+        {"moderate": "approve", f"from_{comment.pk}": "pending", "next": QUEUE},
+        follow=True,
+    )
+    html = response.content.decode()
+    region = html.index('id="queue-announcer"')
+    assert 'role="status" aria-live="polite"' in html[region - 100 : region + 100]
+    assert html.index(f"Comment #{comment.pk} approved.") > region
+    assert f'id="queue-comment-{comment.pk}"' not in html  # it left the pending queue
+    # The change page's buttons come back to the change page, with the same region.
+    change = reverse("admin:comments_comment_change", args=[comment.pk])
+    response = login(moderator).post(
+        moderate_url(comment),
+        {"moderate": "reject", "from": "approved", "next": change},
+        follow=True,
+    )
+    html = response.content.decode()
+    region = html.index('id="queue-announcer"')
+    assert 'role="status" aria-live="polite"' in html[region - 100 : region + 100]
+    assert html.index(f"Comment #{comment.pk} rejected.") > region
+
+
 def test_decisions_are_reversible_and_every_step_is_kept(moderator):
     comment = pending()
     comment.approve(by=moderator)
@@ -393,6 +447,28 @@ def test_queue_health_counts_and_chart(moderator):
     assert len(health["bars"]) == 30
     assert sum(bar["counts"]["spam"] for bar in health["bars"]) == 1
     assert sum(bar["counts"]["pending"] for bar in health["bars"]) == 1
+
+
+def test_queue_size_is_read_now_and_the_chart_and_busiest_articles_for_a_while(moderator):
+    """The queue page is reloaded after every decision: its size and oldest comment are
+    read each time, the month's chart and the busiest articles at most once a minute
+    and once every 30 s."""
+    from comments.admin import filters, health, queue_health
+
+    first = pending(created_at=timezone.now() - datetime.timedelta(days=3))
+    assert queue_health()["waiting"] == 1
+    newer = pending()
+    again = queue_health()
+    assert again["waiting"] == 2  # read now
+    assert again["oldest"] == first.created_at
+    assert sum(bar["counts"]["pending"] for bar in again["bars"]) == 1  # the kept chart
+    assert set(filters._busiest()) == {first.article_id, newer.article_id}
+    # Once the kept chart has expired (CHART_SECONDS) it is counted again.
+    from django.core.cache import cache
+
+    assert health.CHART_SECONDS == 60
+    cache.clear()
+    assert sum(bar["counts"]["pending"] for bar in queue_health()["bars"]) == 2
 
 
 def test_queue_query_count_does_not_grow_with_the_page(moderator, django_assert_max_num_queries):

@@ -115,3 +115,38 @@ def test_saving_an_article_read_before_an_approval_keeps_the_new_list(
     opened_by_editor.standfirst = "An edit made meanwhile."
     opened_by_editor.save()
     assert "Approved meanwhile" in kept(article)["open"]
+
+
+def test_the_page_reads_the_threads_counts_from_the_kept_list(
+    client, no_kept_pages, moderator, settings, django_capture_on_commit_callbacks
+):
+    """No count of the thread on a full render while its list is kept; while it is being
+    made again the page counts it, and a comment page past the last is still a 404."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.COMMENTS_PER_PAGE = 2
+    article = ArticleFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            CommentFactory(article=article, body=f"Comment {n}")
+        CommentFactory(article=article, body="A reply", parent=Comment.objects.first())
+    assert (kept(article)["total"], kept(article)["top"], kept(article)["pages"]) == (4, 3, 2)
+    with CaptureQueriesContext(connection) as queries:
+        html = page(client, article)
+    assert 'comments-count">(4)' in html
+    assert not [q for q in queries if 'COUNT("comments_comment"' in q["sql"]]
+    assert client.get(article.get_absolute_url() + "?comments=3").status_code == 404
+
+    # Between an approval and its commit's work the list is not kept: counted then.
+    waiting = [
+        CommentFactory(article=article, status="pending", body=body) for body in ("Five", "Six")
+    ]
+    with django_capture_on_commit_callbacks(execute=False):
+        for comment in waiting:
+            comment.approve(by=moderator)
+    assert kept(article) is None
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(article.get_absolute_url() + "?comments=3").status_code == 200
+    assert [q for q in queries if 'COUNT("comments_comment"' in q["sql"]]
+    assert 'comments-count">(6)' in page(client, article)

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from comments.models import Comment
 from tests.e2e.conftest import login
@@ -121,26 +122,31 @@ def test_reader_posts_moderator_approves_with_the_keyboard(phone, page, artifact
     for _ in range(4):  # the first j moves focus to the first comment
         page.keyboard.press("j")
     current = page.locator("#result_list tbody tr:focus")
-    assert "I walked across this morning" in current.inner_text()
+    expect(current).to_contain_text("I walked across this morning", use_inner_text=True)
     page.keyboard.press("a")
     page.wait_for_selector(".messagelist")
-    assert f"Comment #{comment.pk} approved." in page.locator(".messagelist").inner_text()
-    assert page.locator("#result_list tbody tr").count() == 3
+    # (moderation.js takes the confirmation out and puts it back to have it read out.)
+    expect(page.locator(".messagelist")).to_contain_text(
+        f"Comment #{comment.pk} approved.", use_inner_text=True
+    )
+    expect(page.locator("#result_list tbody tr")).to_have_count(3)
     comment.refresh_from_db()
     assert comment.status == "approved"
     assert comment.events.filter(actor__username="moderator", to_status="approved").exists()
 
     # Focus went to the row where the decided comment was; r rejects that one.
-    page.wait_for_selector("#result_list tbody tr:focus")
+    page.wait_for_selector("#result_list tbody tr:focus-within")
     page.keyboard.press("r")
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
     page.wait_for_selector(".messagelist")
-    assert page.locator("#result_list tbody tr").count() == 2
     page.screenshot(path=str(artifacts / "moderation-queue-after.png"), full_page=True)
 
     # The reader reloads and sees their comment.
     phone.reload()
     phone.wait_for_selector(f"#comment-{comment.pk}")
-    assert "I walked across this morning" in phone.locator("#comments").inner_text()
+    expect(phone.locator("#comments")).to_contain_text(
+        "I walked across this morning", use_inner_text=True
+    )
     phone.locator("#comments").screenshot(path=str(artifacts / "comments-section-phone.png"))
 
 
@@ -148,6 +154,13 @@ def test_reply_and_report_without_leaving_the_page(phone, settings):
     settings.COMMENTS_MIN_FORM_SECONDS = 0
     article = ArticleFactory(headline="Library opening hours extended")
     parent = CommentFactory(article=article, name="Sam", body="Will it open on Sundays?")
+    form_requests = []
+    phone.on(
+        "request",
+        lambda request: (
+            form_requests.append(request.url) if "/comments/form/" in request.url else None
+        ),
+    )
     phone.goto(article.get_absolute_url())
     phone.click(f"#comment-{parent.pk} >> text=Reply")
     phone.wait_for_selector(".comment-replying:not([hidden])")
@@ -165,6 +178,39 @@ def test_reply_and_report_without_leaving_the_page(phone, settings):
     phone.click(f"#comment-{parent.pk} button:has-text('Send report')")
     phone.wait_for_selector("text=A moderator will look at this comment")
     assert parent.flags.count() == 1
+
+
+def test_reply_while_the_form_is_still_on_its_way(phone):
+    """The form near the end of a short page is fetched as the page opens. A
+    click on Reply before it arrives waits for that request: a second one could
+    arrive first and then be replaced, reply and all, by the first."""
+    article = ArticleFactory(headline="Swimming pool to reopen")
+    parent = CommentFactory(article=article, name="Ana", body="Which day?")
+    held, requested = [], []
+
+    def hold_the_first(route):
+        requested.append(route.request.url)
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    phone.route("**/comments/form/**", hold_the_first)
+    phone.goto(article.get_absolute_url())
+    for _ in range(250):
+        if held:
+            break
+        phone.wait_for_timeout(20)
+    assert held, "the page did not fetch its comment form as it opened"
+
+    phone.click(f"#comment-{parent.pk} >> text=Reply")
+    held[0].continue_()
+    phone.wait_for_load_state("networkidle")
+
+    expect(phone.locator(".comment-replying")).to_be_visible()
+    expect(phone.locator(".comment-replying")).to_contain_text("Ana")
+    expect(phone.locator("input[name=parent]")).to_have_value(str(parent.pk))
+    assert len(requested) == 1, requested
 
 
 def test_comment_form_works_without_javascript(browser, live_server, artifacts, settings):
