@@ -31,10 +31,12 @@ from articles.models import (
     Article,
     ArticleEvent,
     Author,
+    Autosave,
     BodyImage,
     Breaking,
     Byline,
     Correction,
+    EditorialNote,
     Embed,
     Image,
     LiveUpdate,
@@ -116,6 +118,10 @@ CONTENT_MODELS = [
     ModerationEvent,
     CommentFlag,
 ]
+# The desk's private conversation about a story stays on the desk: notes are never in
+# an export, which may be handed to anyone (docs/export-format.md); nor is the text a
+# writer typed and never saved (autosaves, purged after 30 days anyway).
+NOT_EXPORTED = {EditorialNote, Autosave}
 # Many-to-many fields carried inside their owner's record (through Byline, TaggedArticle,
 # BodyImage and the embeds' own table): as ids, like every relation to content.
 CARRIED_M2M = {

@@ -210,10 +210,13 @@ def test_every_model_of_the_content_apps_is_in_the_export():
     by a move; this fails until articles/importers/content.py carries it."""
     from django.apps import apps
 
-    from articles.importers.content import CARRIED_M2M, CONTENT_MODELS
+    from articles.importers.content import CARRIED_M2M, CONTENT_MODELS, NOT_EXPORTED
 
     for app in ("articles", "comments"):
         for model in apps.get_app_config(app).get_models():
+            if model in NOT_EXPORTED:
+                assert model not in CONTENT_MODELS
+                continue
             assert model in CONTENT_MODELS, f"{model.__name__} is not exported"
             for field in model._meta.many_to_many:
                 assert (model, field.name) in CARRIED_M2M, f"{model.__name__}.{field.name}"

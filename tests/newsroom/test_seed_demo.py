@@ -5,7 +5,15 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from articles.models import Article, Author, Correction, Image, Section
+from articles.models import (
+    Article,
+    Author,
+    Correction,
+    EditorialNote,
+    Image,
+    Notification,
+    Section,
+)
 from comments.models import Comment
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +25,7 @@ def demo_mode(settings):
     settings.DEBUG = True
 
 
-MODELS = [Article, Author, Section, Image, Correction, Comment]
+MODELS = [Article, Author, Section, Image, Correction, Comment, EditorialNote]
 
 
 def snapshot():
@@ -33,6 +41,11 @@ def test_seed_demo_fills_an_empty_database_with_believable_content():
     assert Article.objects.scheduled().count() == 1
     assert Article.objects.filter(status="draft").count() == 1
     assert Correction.objects.exists()
+    # The story in review carries the desk's notes: one open, naming the reporter, who is told.
+    in_review = Article.objects.get(status="review")
+    assert [note.is_resolved for note in in_review.notes.all()] == [False, True]
+    assert list(in_review.notes.first().mentions.values_list("username", flat=True)) == ["reporter"]
+    assert Notification.objects.filter(recipient__username="reporter", verb="mentioned").exists()
     assert set(Comment.objects.values_list("status", flat=True)) == {
         "pending",
         "approved",

@@ -173,7 +173,7 @@ class WordPressImporter:
             self.summary.skipped[f"posts with status {wp_status or 'none'}"] += 1
             return
         raw_id = item.get("wp:post_id", "").strip()
-        wp_id = int(raw_id) if raw_id.isdigit() and int(raw_id) > 0 else None
+        wp_id = int(raw_id) if raw_id.isdecimal() and int(raw_id) > 0 else None
         if wp_id is None:
             self.summary.notes.append(
                 f"{describe(item)} has no post id: imported, and found again on a re-run by "
@@ -374,7 +374,7 @@ class WordPressImporter:
                 self.summary.skipped[f"{kind}s"] += 1
                 continue
             raw_id = data.get("wp:comment_id", "").strip()
-            if not raw_id.isdigit() or int(raw_id) == 0:
+            if not raw_id.isdecimal() or int(raw_id) == 0:
                 self.summary.skipped["comments without a comment id"] += 1
                 self.summary.notes.append(
                     f"a comment on {describe(item)} has no <wp:comment_id>: not imported, as "
@@ -383,7 +383,7 @@ class WordPressImporter:
                 continue
             data["id"] = int(raw_id)
             parent = data.get("wp:comment_parent", "0").strip()
-            data["parent"] = int(parent) if parent.isdigit() else 0
+            data["parent"] = int(parent) if parent.isdecimal() else 0
             comments.append(data)
         by_id = {c["id"]: c for c in comments}
 

@@ -36,7 +36,7 @@ class MediaLibrary:
 
     def lead_image(self, item, current):
         thumbnail = item["meta"].get("_thumbnail_id", "").strip()
-        if not thumbnail.isdigit() or int(thumbnail) == 0:
+        if not thumbnail.isdecimal() or int(thumbnail) == 0:
             return None
         if current is not None:
             self.summary.images["kept"] += 1

@@ -390,7 +390,7 @@ def _collect_attachment(header, item):
 
 def _number(value):
     value = (value or "").strip()
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isdecimal() else 0
 
 
 def parse_date(value, tz):

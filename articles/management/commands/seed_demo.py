@@ -23,7 +23,15 @@ from articles.demo_content import (
     SECTIONS,
     SUBHEADINGS,
 )
-from articles.models import Article, Author, Byline, Correction, Image, Section
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Correction,
+    EditorialNote,
+    Image,
+    Section,
+)
 from comments.models import Comment, keyed_hash
 
 DEMO_USERS = [
@@ -282,6 +290,20 @@ class Command(BaseCommand):
             )
             Byline.objects.create(article=article, author=reporter_author, position=0)
             bump("articles", True)
+            if status == "review":
+                # The desk talking about the story in its notes panel (never shown to readers).
+                EditorialNote.objects.create(
+                    article=article,
+                    author=users["editor"],
+                    text="Which year do the council's figures come from? "
+                    "@reporter please add the source.",
+                )
+                EditorialNote.objects.create(
+                    article=article,
+                    author=users["reporter"],
+                    text="The lead picture is cleared with the photo desk.",
+                ).resolve(by=users["editor"])
+                counts["notes"] = counts.get("notes", 0) + 2
 
         return ", ".join(f"{n} {what}" for what, n in counts.items())
 
