@@ -6,7 +6,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save, pre_delete
+        from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
         from . import derived, images, search
 
@@ -45,6 +45,11 @@ class ArticlesConfig(AppConfig):
             notifications.event_saved,
             sender="articles.ArticleEvent",
             dispatch_uid="articles_notifications",
+        )
+        m2m_changed.connect(
+            notifications.note_mentions_added,
+            sender="articles.EditorialNote_mentions",
+            dispatch_uid="articles_note_mentions",
         )
         for signal, sender, receiver in receivers:
             uid = f"derived-{receiver.__name__}-{sender}-{id(signal)}"

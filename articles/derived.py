@@ -37,9 +37,12 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F, Prefetch
+from django.db.models.fields.json import KT
 from django.db.models.signals import post_delete
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from newsroom.compiled import CompiledQuery
 from newsroom.tasks import background, pending_on_commit
 
 from . import related, seo
@@ -52,7 +55,11 @@ PAGE_PARTS = {
     "head": "articles/parts/head.html",
     "top": "articles/parts/story_top.html",
     "rest": "articles/parts/story_rest.html",
+    # Its card where another story lists it under "More on this story".
+    "card": "articles/parts/card.html",
 }
+# Templates the parts include: what they are made with too.
+INCLUDED = ("includes/article_card.html",)
 
 
 class _Refresh:
@@ -140,7 +147,7 @@ def page_html_format():
     with anything else (a new release, a moved site) is made again on first read."""
     from django.template.loader import get_template
 
-    made_with = [get_template(name).template.source for name in PAGE_PARTS.values()]
+    made_with = [get_template(name).template.source for name in (*PAGE_PARTS.values(), *INCLUDED)]
     made_with += [
         str(getattr(settings, name, ""))
         for name in (
@@ -161,6 +168,36 @@ def usable_page_html(article):
     if isinstance(parts, dict) and parts.get("format") == page_html_format():
         return parts
     return None
+
+
+# Run on every full render of an article page: compiled once (newsroom/compiled.py).
+_CARDS = CompiledQuery(
+    lambda ids, now: (
+        Article.objects.live(now)
+        .filter(pk__in=ids)
+        .values_list("pk", KT("page_html__format"), KT("page_html__card"))
+    )
+)
+
+
+def kept_cards(ids):
+    """The kept cards (`PAGE_PARTS["card"]`) of the live stories among `ids`, by id, in
+    one query that reads only the card of each kept page; a story whose page markup is
+    not kept (or was made with other templates) has its markup made and kept now, once."""
+    kept, missing = {}, []
+    for pk, format_of, card in _CARDS.rows(list(ids), timezone.now()):
+        if format_of == page_html_format() and card is not None:
+            kept[pk] = card
+        else:
+            missing.append(pk)
+    if missing:
+        from .views import ArticlePage
+
+        for story in Article.objects.live().filter(pk__in=missing).select_related(*DESCRIBED):
+            parts = render_page(ArticlePage(story, request=None))
+            keep_page_html(story, parts)
+            kept[story.pk] = parts["card"]
+    return kept
 
 
 def render_page(page, preview=False):

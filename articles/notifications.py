@@ -1,6 +1,7 @@
 """Who is told when a story moves: the desk's history (ArticleEvent) announces each
-step; this listener turns the ones someone waits for into a `Notification` and e-mails
-them after the commit, by a background task, so an action never waits on mail."""
+step, and a note announces whom it mentions (its `mentions` growing); these listeners
+turn them into `Notification`s and e-mail them after the commit, by a background task,
+so an action never waits on mail."""
 
 import logging
 
@@ -66,6 +67,23 @@ def event_saved(sender, instance, created=False, raw=False, **kwargs):
         enqueue_after_commit(send_notifications, [note.pk for note in made])
 
 
+def note_mentions_added(sender, instance, action, pk_set, reverse=False, **kwargs):
+    """Those a note newly mentions are told, once each; its author never is."""
+    if action != "post_add" or reverse or not pk_set:
+        return
+    made = Notification.objects.bulk_create(
+        Notification(
+            recipient_id=pk,
+            actor_id=instance.author_id,
+            verb=Notification.Verb.MENTIONED,
+            article_id=instance.article_id,
+        )
+        for pk in sorted(set(pk_set) - {instance.author_id})
+    )
+    if made:
+        enqueue_after_commit(send_notifications, [note.pk for note in made])
+
+
 @background
 def send_notifications(ids):
     notes = Notification.objects.filter(pk__in=ids).select_related("recipient", "actor", "article")
@@ -76,6 +94,8 @@ def send_notifications(ids):
         url = settings.NEWSROOM_SITE_URL + reverse(
             "admin:articles_article_change", args=[note.article_id]
         )
+        if note.verb == Notification.Verb.MENTIONED:
+            url += "#desk-notes"
         send_mail(
             f"“{note.article.headline}” {note.get_verb_display()}",
             render_to_string("articles/email/notification.txt", {"note": note, "url": url}),

@@ -6,6 +6,7 @@ bylines with one prefetch, and fields are limited to what the templates show.
 Anonymous responses go through the shared page cache (`newsroom.caching`).
 """
 
+import copy
 import datetime
 from collections.abc import Sequence
 
@@ -13,11 +14,9 @@ from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import (
-    Count,
     F,
     OuterRef,
     Prefetch,
-    Q,
     Window,
     prefetch_related_objects,
 )
@@ -29,9 +28,11 @@ from django.utils.functional import cached_property
 from django.views.generic import ListView
 from taggit.models import Tag
 
+from comments import thread as comment_thread
 from comments.templatetags.comment_tags import page_number as comments_page
 from newsroom import invalidation
 from newsroom.caching import PublicPageMixin, cached_fragment, depends_on, public_page
+from newsroom.compiled import CompiledQuery
 
 from . import derived, embeds, live, related, seo
 from .models import (
@@ -65,9 +66,22 @@ ARTICLE_PAGE_FIELDS = (
     "seo_description",
     "comments_enabled",
     "comments_close_at",
+    "coverage_ends_at",
     "related_ids",
     # The page's Content-Security-Policy opens frame-src for the body's embeds.
     "body_media",
+)
+# What the page's fragments read of the story when its markup is kept (`page_html`,
+# `thread_html`, `structured_data`): a story whose markup must be made is read whole.
+STORY_PAGE_FIELDS = (
+    *ARTICLE_PAGE_FIELDS,
+    "created_at",
+    "series",
+    "page_html",
+    "page_html_generation",
+    "thread_html",
+    "thread_html_generation",
+    "structured_data",
 )
 
 
@@ -76,13 +90,13 @@ class ArticlePage:
 
     Used by the public detail view and by the editors' preview, so a preview shows
     exactly what readers will see. Each part is read on first use, in a fixed number
-    of queries, so a page whose fragments are kept reads nothing. `article` may hold
-    only ARTICLE_PAGE_FIELDS; `load()` then reads the whole story for the fragments."""
+    of queries, so a page whose fragments are kept reads nothing. `article` may be what
+    the article-keys fragment kept of it (ARTICLE_PAGE_FIELDS); the story is then read
+    whole for the fragments, once one is made."""
 
-    def __init__(self, article, request, load=None, preview=False):
+    def __init__(self, article, request, preview=False):
         self.article = article
         self.request = request
-        self._load = load
         self.preview = preview
 
     @property
@@ -95,26 +109,40 @@ class ArticlePage:
 
     @cached_property
     def story(self):
-        return self._load() if self._load else self.article
+        """The story the fragments show: the article itself when it was read for them
+        (`published_keys`, the preview, `derived`), else read whole now."""
+        if "thread_html" in self.article.__dict__:
+            return self.article
+        return self._read_whole()
+
+    def _read_whole(self):
+        return Article.objects.select_related(*derived.DESCRIBED).get(pk=self.article.pk)
 
     @cached_property
     def parts(self):
         """The finished markup of the page's head and story: kept with the article
         when it was made for this version of it (`articles.derived`), made now and kept
         otherwise; a preview's is always made now and never kept."""
-        story = self.story
         if self.preview:
             return derived.render_page(self, preview=True)
-        parts = derived.usable_page_html(story)
+        parts = derived.usable_page_html(self.story)
         if parts is None:
+            story = self._whole()
             parts = story.page_html = derived.render_page(self)
             derived.keep_page_html(story, parts)
         return parts
 
+    def _whole(self):
+        """The story with every field and what it names (section, lead picture, series),
+        for making what is not kept: read again if the page read only STORY_PAGE_FIELDS."""
+        if self.story.get_deferred_fields():
+            self.story = self._read_whole()
+        return self.story
+
     @cached_property
     def _full(self):
         """The story with its bylines, tags and corrections, in three more queries."""
-        story = self.story
+        story = self._whole()
         bylines = Byline.objects.select_related("author").only(
             "article_id",
             "position",
@@ -209,8 +237,8 @@ class ArticlePage:
         return [invalidation.article(self.article.pk), invalidation.comments(self.article.pk)]
 
 
-def article_context(article, request, load=None, preview=False):
-    page = ArticlePage(article, request, load, preview=preview)
+def article_context(article, request, preview=False):
+    page = ArticlePage(article, request, preview=preview)
     return {
         "article": article,
         "page": page,
@@ -223,28 +251,24 @@ def related_stories(article, links):
     """What the article's "More on this story" shows: the links its editors chose
     (`links`, as `articles.derived.related_links` keeps them), in their order (a story
     of ours only while it is live), then the automatic related stories not already
-    chosen, up to RELATED_STORIES in all (more when editors chose more). One query reads
-    every story of ours among them, through `live()`."""
+    chosen, up to RELATED_STORIES in all (more when editors chose more). A story of
+    ours comes as `{"card": <its finished card>}`, kept with its page markup: one query
+    reads the cards of every live story among them (`derived.kept_cards`)."""
     targets = [link["target"] for link in links if "target" in link]
     ranked = related.related_ids(article) if article.pk else []
     ids = list(dict.fromkeys([*targets, *ranked]))
-    found = {}
-    if ids:
-        found = {
-            story.pk: story
-            for story in Article.objects.live().filter(pk__in=ids).cards(bylines=False)
-        }
+    found = {pk: {"card": card} for pk, card in derived.kept_cards(ids).items()} if ids else {}
     items = []
     for link in links:
         if "target" not in link:
             items.append(link)
         elif link["target"] in found:
             items.append(found[link["target"]])
-    automatic = [found[pk] for pk in ranked if pk in found and pk not in targets]
+    automatic = [pk for pk in ranked if pk in found and pk not in targets]
     automatic = automatic[: max(0, related.RELATED_STORIES - len(items))]
     # A chosen story that is not live (yet) appears when it goes live: its card key.
-    depends_on(*(invalidation.card(pk) for pk in targets), *invalidation.cards(automatic))
-    return items + automatic
+    depends_on(*(invalidation.card(pk) for pk in [*targets, *automatic]))
+    return items + [found[pk] for pk in automatic]
 
 
 def series_navigation(article):
@@ -257,13 +281,23 @@ def series_navigation(article):
         Article.objects.live()
         .filter(series_id=article.series_id)
         .order_by(*SERIES_ORDER)
-        .only("id", "headline", "slug", "published_at", "created_at", "series_position")
+        .select_related("series")
+        .only(
+            "id",
+            "headline",
+            "slug",
+            "published_at",
+            "created_at",
+            "series_position",
+            "series__title",
+            "series__slug",
+        )
     )
     index = next((i for i, part in enumerate(parts) if part.pk == article.pk), None)
     if index is None:
         return None
     return {
-        "series": article.series,
+        "series": parts[index].series,
         "number": index + 1,
         "total": len(parts),
         "previous": parts[index - 1] if index > 0 else None,
@@ -579,20 +613,30 @@ class CorrectionsView(ArticleListView):
         return [invalidation.card(correction.article_id) for correction in rows]
 
 
+# What the article-keys fragment keeps of the story `published_keys` read: the page's
+# fields outside its fragments and the thread's counts.
+KEPT_KEYS = frozenset({*ARTICLE_PAGE_FIELDS, "threads", "comment_total"})
+
+
+# Run on every full render of an article page: compiled once (newsroom/compiled.py).
+_STORY = CompiledQuery(
+    lambda slug: Article.objects.filter(slug=slug, status=Article.Status.PUBLISHED).only(
+        *STORY_PAGE_FIELDS
+    )[:1]
+)
+
+
 def published_keys(slug):
-    """What an article page needs outside its fragments, and how many pages its
-    comment thread has (a comment page past the last is a 404, never a kept page)."""
-    approved = Q(comments__status="approved")
-    article = (
-        Article.objects.filter(slug=slug, status=Article.Status.PUBLISHED)
-        .only(*ARTICLE_PAGE_FIELDS)
-        .annotate(
-            threads=Count("comments", filter=approved & Q(comments__parent__isnull=True)),
-            comment_total=Count("comments", filter=approved),
-        )
-        .first()
-    )
+    """The published article at `slug`, with what its fragments read (STORY_PAGE_FIELDS),
+    and how many pages its comment thread has (a comment page past the last is a 404,
+    never a kept page): one query, the counts coming with the thread's kept first page
+    (comments/thread.py; counted in one more query while it is being made again). What
+    is kept of it is smaller (`page_keys`)."""
+    found = _STORY.objects(slug)
+    article = found[0] if found else None
     if article is not None:
+        counts = comment_thread.counts(article)
+        article.comment_total, article.threads = counts["total"], counts["top"]
         depends_on(invalidation.article(article.pk), invalidation.comments(article.pk))
         if article.kind == Article.Kind.LIVE:
             # The page's frame-src opens for the updates' embeds too.
@@ -603,16 +647,31 @@ def published_keys(slug):
     return article
 
 
+def page_keys(article):
+    """What is kept of `published_keys`'s article: only KEPT_KEYS (the story itself is
+    read again only when a fragment is made). A copy: the request that read it keeps the
+    whole story."""
+    if article is None:
+        return None
+    kept = copy.copy(article)
+    for name in [name for name in kept.__dict__ if name != "_state" and name not in KEPT_KEYS]:
+        del kept.__dict__[name]
+    kept._state.fields_cache = {}
+    return kept
+
+
 def _published(request, slug):
-    """Only what the page needs outside its fragments (their keys, the title and the
-    date in the address), kept with them; whether it is live is decided by the caller,
-    now, by the clock. The whole story is read only when a fragment is rendered."""
+    """The article at `slug` and what the page needs outside its fragments (their keys,
+    the title and the date in the address), kept with them (`page_keys`); whether it is
+    live is decided by the caller, now, by the clock. When it was read now it is whole;
+    when it was kept, the whole story is read only if a fragment is made."""
     return cached_fragment(
         "article-keys",
         [slug],
         lambda: published_keys(slug),
         request,
         keep=lambda found: found is not None,
+        store=page_keys,
     )
 
 
@@ -660,11 +719,5 @@ def article_detail(request, year, month, day, slug):
     pages = max(1, -(-article.threads // settings.COMMENTS_PER_PAGE))
     if comments_page(request) > pages:
         raise Http404("There is no page of comments with that number.")
-
-    def whole():
-        return Article.objects.select_related("section", "lead_image", "series").get(pk=article.pk)
-
-    response = render(
-        request, "articles/article_detail.html", article_context(article, request, load=whole)
-    )
+    response = render(request, "articles/article_detail.html", article_context(article, request))
     return embeds.allow_frames(response, article.body_media.get("frames"))

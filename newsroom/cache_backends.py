@@ -8,6 +8,7 @@ connection timeout per process per interval rather than one per cache call.
 """
 
 import logging
+import os
 import threading
 import time
 
@@ -41,6 +42,81 @@ class KeptClientRedisCacheClient(RedisCacheClient):
                 )
             client = self._clients[index] = self._client(connection_pool=self._pools[index])
         return client
+
+
+_announcements = {}
+_announcements_lock = threading.Lock()
+
+
+class Announcements:
+    """What is published on one Redis channel, heard by a daemon thread of this process
+    (started on first use, and again in a forked child). `heard` counts the messages and
+    every (re)subscription; `live` says whether the subscription stands now. A process
+    that relies on hearing a change must not rely on it while `live` is false, and must
+    allow for a notice in flight (a few hundred microseconds on one network)."""
+
+    WAIT = 5.0
+
+    def __init__(self, cache, channel):
+        self._cache = cache
+        self.channel = channel
+        self.heard = 0
+        self.live = False
+        self._pid = None
+        self._lock = threading.Lock()
+
+    def start(self):
+        if self._pid == os.getpid():
+            return self
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                self.live = False
+                thread = threading.Thread(
+                    target=self._listen, name=f"listen {self.channel}", daemon=True
+                )
+                thread.start()
+        return self
+
+    def wanted(self):
+        return self._pid == os.getpid() and self in _announcements.values()
+
+    def _listen(self):
+        failing = False
+        while self.wanted():
+            try:
+                self._subscribed()
+            except REDIS_ERRORS as exc:
+                self.live = False
+                self.heard += 1
+                if not failing:
+                    logger.warning("not hearing %s (%s: %s)", self.channel, type(exc).__name__, exc)
+                failing = True
+                time.sleep(max(1.0, self._cache.retry_after))
+            else:
+                failing = False
+
+    def _subscribed(self):
+        pubsub = self._cache._cache.get_client(write=False).pubsub()
+        try:
+            pubsub.subscribe(self.channel)
+            while self.wanted():
+                message = pubsub.get_message(timeout=self.WAIT)
+                if message is None:
+                    continue
+                if message["type"] == "subscribe":
+                    self.live = True
+                self.heard += 1
+        finally:
+            self.live = False
+            self.heard += 1
+            pubsub.close()
+
+
+def stop_listening():
+    """Every listener of this process ends (soon): for tests, between Redis servers."""
+    with _announcements_lock:
+        _announcements.clear()
 
 
 class ResilientRedisCache(RedisCache):
@@ -122,4 +198,33 @@ class ResilientRedisCache(RedisCache):
         return self._call("decr", -delta, key, delta, version)
 
     def clear(self):
-        return self._call("clear", False)
+        cleared = self._call("clear", False)
+        # Whoever relies on hearing changes reads again: here at once, elsewhere when told.
+        for announcements in list(_announcements.values()):
+            announcements.heard += 1
+        for channel in {name for _server, name in _announcements}:
+            self._publish(channel)
+        return cleared
+
+    # Announcements (Redis pub/sub): processes hear at once what another one changed.
+
+    def announce(self, channel):
+        self._publish(self.make_key(channel))
+
+    def _publish(self, name):
+        if self._available():
+            try:
+                self._cache.get_client(write=True).publish(name, b"")
+            except REDIS_ERRORS as exc:
+                self._failed("announce", exc)
+
+    def announcements(self, channel):
+        """The `Announcements` of `channel` in this process (one per process and Redis,
+        whichever thread asks), listening."""
+        name = self.make_key(channel)
+        key = (tuple(self._servers), name)
+        found = _announcements.get(key)
+        if found is None:
+            with _announcements_lock:
+                found = _announcements.setdefault(key, Announcements(self, name))
+        return found.start()

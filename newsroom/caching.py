@@ -24,9 +24,12 @@ What changed. `changed(keys)` (called by `newsroom.invalidation`, which listens 
 models) adds the keys to a change log in the shared cache: a counter and one entry per
 change. Every kept entry is stamped with the counter it was built under and is fresh
 while none of its keys has changed since. Each process follows the log (`_Changes`:
-one more round trip when the counter has moved), so a page-cache hit is still one
-`get_many` (the counter and the page), and a fragment kept in the process's memory is
-checked with no round trip at all.
+one more round trip when the counter has moved), so a page-cache hit is one `get_many`
+(the counter and the page), and a page or fragment kept in the process's memory is
+checked with no round trip of its own. With Redis, every change is also announced
+(pub/sub) and each process hears the announcements in a thread of its own: while it
+has heard none, it knows the counter has not moved and does not read it (at most for
+QUIET_SECONDS), so a hit on a page it served last costs no round trip at all.
 
 The clock. A scheduled story appears, an expiring one leaves, with nothing saved to
 announce it: no entry is kept past the next such moment (`next_clock_change()`, from
@@ -53,6 +56,8 @@ from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control
 
+from .cache_backends import stop_listening
+
 logger = logging.getLogger(__name__)
 
 COUNTER_KEY = "newsroom:changes"
@@ -76,6 +81,10 @@ MAX_REMEMBERED = 50_000
 # A change counted but not yet written to the log (its writer is between the two
 # calls) is waited for this long, then taken as unknown: everything before it is stale.
 MISSING_GRACE = 1.0
+# A process that hears the changes announced (Redis pub/sub) reads the counter only
+# after it heard one, and at least this often in case a notice went astray.
+QUIET_SECONDS = 1.0
+ANNOUNCE_CHANNEL = "newsroom:changed"
 # Query values longer than this are not part of any key (nothing reads them whole).
 MAX_PARAM_LENGTH = 200
 # Parameters that are page numbers: 1 is the page without the parameter.
@@ -163,6 +172,16 @@ def _log(keys):
             logger.warning("could not count a change of %s", sorted(keys))
             return
     cache.set(f"{LOG_KEY}:{number}", keys, LOG_SECONDS)
+    changes.unsettle()  # this process reads it on its next request, not when it hears it
+    announce = getattr(cache, "announce", None)
+    if announce is not None:
+        announce(ANNOUNCE_CHANNEL)
+
+
+def _announcements():
+    """The change announcements this process hears, or None (a cache without them)."""
+    listen = getattr(cache, "announcements", None)
+    return listen(ANNOUNCE_CHANNEL) if listen is not None else None
 
 
 class _Changes:
@@ -179,6 +198,30 @@ class _Changes:
         self.floor = at or 0
         self.last = collections.OrderedDict()
         self._missing = None
+        self._read = None  # (announcements heard, time) at the last read of the counter
+
+    def settled(self):
+        """True when reading the counter would tell nothing new: this process hears
+        the changes announced, heard none since it last read it, and read it less than
+        QUIET_SECONDS ago. A change made in this process unsettles it at once."""
+        read = self._read
+        if read is None or self.seen is None:
+            return False
+        announcements = _announcements()
+        return (
+            announcements is not None
+            and announcements.live
+            and announcements.heard == read[0]
+            and time.monotonic() - read[1] < QUIET_SECONDS
+        )
+
+    def reading(self):
+        """Called just before the counter is read (so a notice heard meanwhile counts)."""
+        announcements = _announcements()
+        self._read = (announcements.heard, time.monotonic()) if announcements else None
+
+    def unsettle(self):
+        self._read = None
 
     def follow(self, current):
         """Read the log up to the counter `current`; returns the stamp for what is
@@ -232,12 +275,19 @@ changes = _Changes()
 
 
 def _read(keys):
-    """(the stamp to build under, {key: entry}) in one round trip."""
+    """(the stamp to build under, {key: entry}) in one round trip, or none at all when
+    the counter cannot have moved and no entry is asked for."""
+    if not keys and changes.settled():
+        return changes.seen, {}
+    changes.reading()
     found = cache.get_many([COUNTER_KEY, *keys])
     current = found.pop(COUNTER_KEY, None)
     if current is None:
         current = _start_counter()
-    return changes.follow(current), found
+    stamp = changes.follow(current)
+    if stamp < current:
+        changes.unsettle()  # a change counted but not logged yet: look again next time
+    return stamp, found
 
 
 def request_stamp(request):
@@ -342,7 +392,8 @@ def _page_params(path):
 def _param_value(name, value):
     value = " ".join(value.split())[:MAX_PARAM_LENGTH]
     if name in NUMBER_PARAMS:
-        if not value.isdigit() or len(value) > 9:
+        # What int() reads: isdigit() also takes "²", which int() refuses.
+        if not value.isdecimal() or len(value) > 9:
             return "-"  # every malformed number shares one entry (the view says 404)
         number = int(value)
         return None if number == 1 else str(number)
@@ -457,7 +508,8 @@ def _public_headers(request, response, only_if_sooner=False):
     return response
 
 
-def _etag(content):
+def etag_for(content):
+    """The ETag of a public page's bytes (a view that keeps its answer keeps this too)."""
     return '"' + hashlib.blake2b(content, digest_size=16).hexdigest() + '"'
 
 
@@ -494,7 +546,7 @@ def public_page(view=None, *, params=()):
         if response.status_code not in (200, 404, 410) or response.cookies:
             return response
         if response.status_code == 200 and not response.has_header("ETag"):
-            response["ETag"] = _etag(response.content)
+            response["ETag"] = etag_for(response.content)
         response["Surrogate-Key"] = surrogate_keys(keys)
         response._cache_keys = frozenset(keys)
         response._public_page = True
@@ -582,6 +634,7 @@ def forget_everything_in_this_process():
     local_fragments.clear()
     changes.reset()
     _page_params.cache_clear()
+    stop_listening()
 
 
 def fragment_key(name, parts):
@@ -589,14 +642,15 @@ def fragment_key(name, parts):
     return f"{FRAGMENT_KEY_PREFIX}:{name}:{digest}"
 
 
-def cached_fragment(name, parts, render, request=None, until=None, keep=None, keys=()):
+def cached_fragment(name, parts, render, request=None, until=None, keep=None, keys=(), store=None):
     """What `render()` returns (HTML, or a small object a page is built on: the keys of
     an article, a section), kept under `name` and `parts` with `keys` and the keys it
     named while rendering (`depends_on`), and served again until one of them changes,
     the next change by the clock, FRAGMENT_CACHE_SECONDS, or `until` (a datetime: what
     the clock ends, comments closing). `keep(value)` False: not kept (a lookup that
-    found nothing must not make an entry per made-up address). Signed-in staff always
-    get `render()`."""
+    found nothing must not make an entry per made-up address); `store(value)`: what is
+    kept of it (this request still gets the whole value). Signed-in staff always get
+    `render()`."""
     seconds = settings.FRAGMENT_CACHE_SECONDS
     if seconds <= 0 or (request is not None and not is_anonymous(request)):
         depends_on(*keys)
@@ -621,7 +675,7 @@ def cached_fragment(name, parts, render, request=None, until=None, keep=None, ke
         value = render()
     if keep is None or keep(value):
         expires, lifetime = _lifetime(stamp, seconds, until)
-        entry = (stamp, expires, frozenset(named), value)
+        entry = (stamp, expires, frozenset(named), value if store is None else store(value))
         cache.set(key, entry, lifetime)
         local_fragments.put(key, entry)
     return value

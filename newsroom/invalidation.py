@@ -302,7 +302,11 @@ def related_link_changed(sender, instance, raw=False, **kwargs):
 def embed_changed(sender, instance, created=False, raw=False, **kwargs):
     if created or raw:
         return  # no body shows it before the body that uses it is saved
-    end(_stories(Article.objects.filter(body_embeds=instance), article))
+    in_updates = LiveUpdate.objects.showing_embed(instance.url).values("article_id")
+    end(
+        _stories(Article.objects.filter(body_embeds=instance), article)
+        | _stories(Article.objects.filter(pk__in=in_updates), article, updates)
+    )
 
 
 # Live coverage --------------------------------------------------------------------

@@ -151,11 +151,13 @@ class NewsroomAdminSite(AdminSite):
 
 def desk_title(user):
     """The dashboard's title for the person's role."""
+    from articles import workflow
+
     if user.is_superuser:
         return _("Administration")
-    if user.has_perm("articles.publish_article"):
+    if workflow.can_publish(user):
         return _("Editor's desk")
-    if user.has_perm("articles.change_article"):
+    if user.has_perm(workflow.CHANGE):
         return _("Reporter's desk")
     if user.has_perm("comments.can_moderate"):
         return _("Moderation desk")

@@ -120,6 +120,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "newsroom.context_processors.site",
             ],
+            # {% url %} with each address kept (newsroom/addresses.py).
+            "builtins": ["newsroom.templatetags.kept_urls"],
         },
     },
 ]
@@ -141,6 +143,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# PostgreSQL: parameters bound by the server, so psycopg prepares a statement a
+# connection runs for the 5th time and PostgreSQL parses it once, not on every request.
+# It still plans each run for its own values (plan_cache_mode=force_custom_plan): a
+# generic plan, made once for any value, made a search for a common word 4 times and a
+# comment post 30 times slower in the benchmark. Behind a connection pooler in
+# transaction mode that cannot keep prepared statements (PgBouncer before 1.21, or
+# without max_prepared_statements), set DATABASE_PREPARED_STATEMENTS=0.
+PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+
+
+def _prepare_statements(database):
+    if PREPARED_STATEMENTS and database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options.update(server_side_binding=True, prepare_threshold=5)
+        options["options"] = " ".join(
+            filter(None, [options.get("options"), "-c plan_cache_mode=force_custom_plan"])
+        )
+    return database
+
+
+_prepare_statements(DATABASES["default"])
 DATABASES["default"].setdefault("TEST", {})
 if env.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = env["TEST_DATABASE_NAME"]
@@ -195,7 +218,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # WhiteNoise's compressed, hashed files, each address kept (newsroom/static_storage.py).
+    "staticfiles": {"BACKEND": "newsroom.static_storage.StaticFilesStorage"},
 }
 # Without collectstatic (development, tests) fall back to the unhashed name.
 WHITENOISE_MANIFEST_STRICT = False
@@ -335,12 +359,14 @@ LOGGING = {
 # Read replicas: reader-facing reads go to a replica (newsroom/db_router.py).
 DATABASE_REPLICAS = []
 for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
-    DATABASES[f"replica{_number}"] = {
-        **dj_database_url.parse(
-            _url, conn_max_age=env_int("CONN_MAX_AGE", 600), conn_health_checks=True
-        ),
-        "TEST": {"MIRROR": "default"},
-    }
+    DATABASES[f"replica{_number}"] = _prepare_statements(
+        {
+            **dj_database_url.parse(
+                _url, conn_max_age=env_int("CONN_MAX_AGE", 600), conn_health_checks=True
+            ),
+            "TEST": {"MIRROR": "default"},
+        }
+    )
     DATABASE_REPLICAS.append(f"replica{_number}")
 if DATABASE_REPLICAS:
     DATABASE_ROUTERS = ["newsroom.db_router.ReplicaRouter"]
@@ -392,8 +418,17 @@ TASKS_REDIS_URL = env.get("TASKS_REDIS_URL", "") or REDIS_URL
 if TASKS_BACKEND == "rq" and not TASKS_REDIS_URL:
     raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (or TASKS_REDIS_URL).")
 RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL or "redis://127.0.0.1:6379/0"}}
-# `rqworker` runs Django tasks only with django-tasks-rq's job class.
-RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+# `rqworker` runs Django tasks only with django-tasks-rq's job class (ours: a task whose
+# worker was killed runs again, newsroom/tasks_rq.py).
+RQ = {
+    "JOB_CLASS": "newsroom.tasks_rq.Job",
+    "QUEUE_CLASS": "newsroom.tasks_rq.Queue",
+    "WORKER_CLASS": "newsroom.tasks_rq.Worker",
+}
+# RQ: times a job whose worker died (SIGKILL, out of memory) is requeued, and how often
+# (seconds) workers look for such jobs.
+TASK_RQ_ABANDONED_RETRIES = env_int("TASK_RQ_ABANDONED_RETRIES", 3)
+TASK_RQ_MAINTENANCE_INTERVAL = env_int("TASK_RQ_MAINTENANCE_INTERVAL", 60)
 # A failing task runs again after TASK_RETRY_DELAY seconds, then twice that, and so on
 # (at most TASK_RETRY_MAX_DELAY), TASK_MAX_ATTEMPTS times in all.
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)

@@ -2,7 +2,8 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -47,4 +48,13 @@ def robots_txt(request):
     ]
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
     response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def favicon(request):
+    """Pages declare the site's icon (static/img/favicon.svg); whatever asks for the old
+    address regardless (feed readers, bookmarks, a tab of a file with no head) gets it."""
+    response = HttpResponsePermanentRedirect(static("img/favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
     return response

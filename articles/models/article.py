@@ -6,13 +6,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
+
+from newsroom.addresses import address
 
 from ..richtext import BODY_CONFIG, sanitize_body, word_count
 from .media import Embed, Image
@@ -88,10 +89,10 @@ class ArticleQuerySet(models.QuerySet):
         )
         return cards.prefetch_related(models.Prefetch("bylines", queryset=names))
 
-    def live(self):
+    def live(self, now=None):
         """The one visibility rule: published, the publication time has come and the
-        expiry time (if any) has not."""
-        now = timezone.now()
+        expiry time (if any) has not (at `now`, by default the time now)."""
+        now = now or timezone.now()
         return self.filter(
             Q(expires_at__isnull=True) | Q(expires_at__gt=now),
             status=Article.Status.PUBLISHED,
@@ -424,14 +425,12 @@ class Article(SanitizedBody, models.Model):
     @staticmethod
     def _path_for(slug, when):
         when = timezone.localtime(when)
-        return reverse(
+        return address(
             "articles:detail",
-            kwargs={
-                "year": f"{when.year:04d}",
-                "month": f"{when.month:02d}",
-                "day": f"{when.day:02d}",
-                "slug": slug,
-            },
+            year=f"{when.year:04d}",
+            month=f"{when.month:02d}",
+            day=f"{when.day:02d}",
+            slug=slug,
         )
 
     def revoke_share_links(self):

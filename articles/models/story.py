@@ -3,8 +3,9 @@ of which library images a body shows."""
 
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
+
+from newsroom.addresses import address
 
 from .media import Image
 
@@ -24,7 +25,7 @@ class Series(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("articles:series", kwargs={"slug": self.slug})
+        return address("articles:series", slug=self.slug)
 
 
 class RelatedLink(models.Model):

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
+
+from newsroom.addresses import address
 
 
 class Section(models.Model):
@@ -20,7 +21,11 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return self.url_for(self.slug)
+
+    @staticmethod
+    def url_for(slug):
+        return address("articles:section", slug=slug)
 
 
 class Author(models.Model):
@@ -46,4 +51,4 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return address("articles:author", slug=self.slug)

@@ -295,3 +295,61 @@ def test_previews_never_keep_markup_and_show_the_draft(client, editor):
     response = client.get(reverse("articles:preview", kwargs={"pk": story.pk}))
     assert "Draft: harbour wall" in response.content.decode()
     assert kept_markup(story) is None
+
+
+def _card_changes(story, other):
+    other.refresh_from_db()
+    other.headline = "Sea defences funded in full"
+    other.save()
+    return "Sea defences funded in full"
+
+
+def _card_section_renamed(story, other):
+    other.section.name = "Coast and Sea"
+    other.section.save()
+    return "Coast and Sea"
+
+
+def _card_picture_changed(story, other):
+    other.lead_image.width, other.lead_image.height = 999, 555
+    other.lead_image.save()
+    return 'width="999" height="555"'
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_card_changes, _card_section_renamed, _card_picture_changed],
+    ids=lambda change: change.__name__.strip("_"),
+)
+def test_a_related_storys_card_is_kept_with_its_page_and_follows_its_changes(
+    client, renders_in_full, change
+):
+    """ "More on this story" shows each story's card as kept with that story's markup:
+    one query reads the cards; whatever a card shows changing reaches the next render."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.models import RelatedLink
+    from tests.factories import ImageFactory
+
+    story = ArticleFactory(headline="Harbour wall breached")
+    other = ArticleFactory(
+        headline="Sea defences funded",
+        section=SectionFactory(name="Coast"),
+        lead_image=ImageFactory(),
+    )
+    RelatedLink.objects.create(article=story, position=0, target=other)
+    Article.objects.filter(pk=other.pk).update(page_html=None)
+    first = full_render(client, story)
+    assert "Sea defences funded" in first
+    # Reading the related story's card kept its whole page markup, card and all.
+    assert "Sea defences funded" in kept_markup(other)["card"]
+    with CaptureQueriesContext(connection) as queries:
+        assert full_render(client, story) == first
+    card_reads = [q["sql"] for q in queries if "page_html" in q["sql"] and "card" in q["sql"]]
+    assert len(card_reads) == 1
+    assert "articles_section" not in card_reads[0] and "articles_image" not in card_reads[0]
+
+    shown = change(story, other)
+    assert shown in full_render(client, story)
+    assert shown in kept_markup(other)["card"]

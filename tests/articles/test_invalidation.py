@@ -28,7 +28,7 @@ from tests.factories import (
     ImageFactory,
     SectionFactory,
 )
-from tests.servers import RedisServer, free_port
+from tests.servers import RedisServer, free_port, redis_available, wait_until
 
 
 def served(client, path):
@@ -248,16 +248,30 @@ def test_junk_query_strings_share_the_pages_entry(client, desk, page_cache):
     assert page_entries() == before
 
 
-def test_numbers_past_the_end_are_404s_and_never_kept(client, desk, page_cache):
-    alpha = desk["alpha"]
-    client.get("/")
-    before = page_entries()
-    for n in range(2, 30):
-        assert client.get(f"/?page={n}").status_code == 404
-        assert client.get(f"{alpha.get_absolute_url()}?comments={n}").status_code == 404
-        assert client.get(f"/2020/01/01/made-up-{n}/").status_code == 404
-        assert client.get(f"/tag/made-up-{n}/").status_code == 404
-    assert page_entries() == before
+def test_a_page_number_int_cannot_read_is_a_404_never_a_500(client, desk, page_cache):
+    """ "²" is a digit to str.isdigit(), not to int()."""
+    for path in ("/", "/section/news/"):
+        for _ in range(2):  # rendered, then from the cache
+            assert client.get(path, {"page": "\u00b2"}).status_code == 404, path
+    # An article reads a page of comments it cannot make out as the first.
+    alpha = desk["alpha"].get_absolute_url()
+    first = client.get(alpha).content
+    for _ in range(2):
+        response = client.get(alpha, {"comments": "\u00b2"})
+        assert response.status_code == 200 and response.content == first
+
+
+def test_other_scripts_digits_are_the_numbers_int_reads(client, desk, page_cache):
+    """Arabic-Indic and fullwidth digits are numbers to int() and to the paginator: the
+    page kept for "two" in them is page 2, never another page under a shared entry."""
+    ArticleFactory.create_batch(20, section=desk["news"])
+    page_two = client.get("/section/news/", {"page": "2"})
+    page_one = client.get("/section/news/")
+    assert page_two.status_code == 200 and page_two.content != page_one.content
+    for two in ("\u0662", "\uff12"):
+        for _ in range(2):  # rendered, then from the cache
+            response = client.get("/section/news/", {"page": two})
+            assert response.content == page_two.content
 
 
 def test_no_value_of_one_request_reaches_another_readers_page(client, desk, settings):
@@ -351,12 +365,96 @@ def test_a_new_process_trusts_what_is_kept_and_follows_later_changes(client, des
 def test_a_change_the_log_lost_makes_older_entries_stale(client, desk, page_cache, monkeypatch):
     """A change counted but never written (its writer died, Redis evicted it): after a
     short wait everything kept before it is taken as stale, never served forever."""
+    clock = [caching.time.monotonic()]
+    monkeypatch.setattr(caching.time, "monotonic", lambda: clock[0])
     warm(client, "/")
-    cache.incr(caching.COUNTER_KEY)  # counted, not logged
+    cache.incr(caching.COUNTER_KEY)  # counted, not logged (nor announced)
+    assert from_the_cache(client, "/")
+    if caching._announcements() is not None:
+        # With Redis a process that heard no change looks at the counter this often.
+        clock[0] += caching.QUIET_SECONDS
     assert from_the_cache(client, "/")  # within the grace period: the writer may be slow
-    clock = caching.time.monotonic() + caching.MISSING_GRACE + 1
-    monkeypatch.setattr(caching.time, "monotonic", lambda: clock)
+    clock[0] += caching.MISSING_GRACE + 1
     assert not from_the_cache(client, "/")
+
+
+# Changes announced: a process asks Redis nothing while it hears of none ------------------
+
+
+def command_calls(server):
+    """Commands Redis has run so far, by name (INFO itself left out)."""
+    stats = server.info("commandstats")
+    return {name: stat["calls"] for name, stat in stats.items() if name != "cmdstat_info"}
+
+
+def change_from_another_process(keys, announce=True):
+    """What `caching.changed()` does in another process: count, log, announce."""
+    number = cache.incr(caching.COUNTER_KEY)
+    cache.set(f"{caching.LOG_KEY}:{number}", frozenset(keys), caching.LOG_SECONDS)
+    if announce:
+        cache.announce(caching.ANNOUNCE_CHANNEL)
+
+
+@pytest.fixture
+def private_redis(settings):
+    if not redis_available():
+        pytest.skip("needs redis-server on the PATH")
+    import redis as redis_py
+
+    server = RedisServer().start()
+    try:
+        use_redis(settings, server.url(0))
+        yield redis_py.Redis(port=server.port)
+    finally:
+        server.stop()
+        use_redis(settings, settings.CACHES["default"]["LOCATION"])
+
+
+def listening():
+    announcements = caching._announcements()
+    wait_until(lambda: announcements.live, 5, interval=0.01, what="the subscription")
+    return announcements
+
+
+def test_a_kept_page_is_served_with_no_round_trip_while_no_change_is_heard(
+    client, desk, page_cache, private_redis
+):
+    alpha = desk["alpha"].get_absolute_url()
+    listening()
+    warm(client, alpha, "/")
+    client.get(alpha)  # the process has read the counter since it subscribed
+    before = command_calls(private_redis)
+    for _ in range(5):
+        assert from_the_cache(client, alpha)
+    assert command_calls(private_redis) == before
+
+
+def test_a_change_announced_by_another_process_ends_the_page_at_once(
+    client, desk, page_cache, private_redis
+):
+    alpha, bravo = desk["alpha"], desk["bravo"]
+    announcements = listening()
+    warm(client, alpha.get_absolute_url(), bravo.get_absolute_url())
+    heard = announcements.heard
+    change_from_another_process({invalidation.article(alpha.pk)})
+    wait_until(lambda: announcements.heard > heard, 5, interval=0.001, what="the notice")
+    assert not from_the_cache(client, alpha.get_absolute_url())
+    assert from_the_cache(client, bravo.get_absolute_url())
+
+
+def test_a_notice_gone_astray_delays_a_change_by_at_most_the_quiet_time(
+    client, desk, page_cache, private_redis, monkeypatch
+):
+    alpha = desk["alpha"].get_absolute_url()
+    listening()
+    warm(client, alpha)
+    client.get(alpha)
+    clock = [caching.time.monotonic()]
+    monkeypatch.setattr(caching.time, "monotonic", lambda: clock[0])
+    change_from_another_process({invalidation.article(desk["alpha"].pk)}, announce=False)
+    assert from_the_cache(client, alpha)  # not heard: the counter is not read
+    clock[0] += caching.QUIET_SECONDS
+    assert not from_the_cache(client, alpha)
 
 
 def test_the_change_log_is_kept_longer_than_any_entry():
@@ -370,3 +468,12 @@ def test_a_scheduled_story_changes_the_clock_key(desk, editor):
     caching.changes.follow(cache.get(caching.COUNTER_KEY))
     assert not caching.changes.fresh(stamp, {caching.CLOCK})
     assert Article.objects.next_visibility_change() == story.published_at
+
+
+def test_emptying_the_cache_is_heard_at_once(client, desk, page_cache, private_redis):
+    alpha = desk["alpha"].get_absolute_url()
+    listening()
+    warm(client, alpha)
+    client.get(alpha)
+    cache.clear()  # an operator's FLUSHDB through the site, or a test starting afresh
+    assert not from_the_cache(client, alpha)

@@ -163,8 +163,70 @@ def test_article_page_query_count_is_fixed(client, no_page_cache, django_assert_
     assert response.status_code == 200
 
 
-# the article's keys (with its comment counts), the whole article (its head and story kept
-# whole in page_html, the first page of its comments in thread_html), the stories of ours
-# among its related links and related stories, the section menu, and the breaking news
-# banner.
-ARTICLE_QUERIES = 5
+# the whole article with its comment counts (its head and story kept whole in page_html,
+# the first page of its comments in thread_html), the stories of ours among its related
+# links and related stories, the section menu, and the breaking news banner.
+ARTICLE_QUERIES = 4
+
+
+@pytest.mark.django_db
+def test_what_is_kept_of_the_article_is_small_and_its_reader_reads_the_story_once(
+    client, settings, django_assert_num_queries
+):
+    """The request that reads the article's keys reads the whole story in the same query;
+    the fragment cache keeps only what a page needs outside its fragments."""
+    from django.core.cache import cache
+
+    from articles.views import KEPT_KEYS
+    from newsroom.caching import fragment_key
+
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    main = build_site(**SMALL)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(main.get_absolute_url())
+    assert first.status_code == 200
+    reads = [
+        query["sql"]
+        for query in queries
+        if query["sql"].startswith("SELECT") and '"articles_article"."thread_html"' in query["sql"]
+    ]
+    assert len(reads) == 1, reads
+    kept = cache.get(fragment_key("article-keys", [main.slug]))[3]
+    assert set(kept.__dict__) - {"_state", "_django_version"} == KEPT_KEYS
+    assert kept.comment_total == Comment.objects.filter(article=main, status="approved").count()
+    assert kept._state.fields_cache == {}
+    # What was kept is enough for the page: the same page, read from the fragments.
+    with django_assert_num_queries(0):
+        again = client.get(main.get_absolute_url())
+    assert again.content == first.content
+
+
+@pytest.mark.django_db
+def test_a_page_whose_markup_is_kept_reads_only_what_its_fragments_show(
+    client, no_page_cache, django_assert_num_queries
+):
+    """The story's body, its section and its picture are in the kept markup: the page
+    does not read them again. A story in a series reads its parts (and the series with
+    them) in one more query."""
+    from articles.models import Article, Series
+
+    main = build_site(**SMALL)
+    client.get(main.get_absolute_url())  # the markup is made and kept
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(main.get_absolute_url()).status_code == 200
+    story = queries.captured_queries[0]["sql"]
+    assert '"articles_article"."thread_html"' in story
+    for column in (
+        '"articles_article"."body_html"',
+        '"articles_article"."body"',
+        "articles_section",
+    ):
+        assert column not in story
+
+    series = Series.objects.create(title="The storm", slug="the-storm")
+    Article.objects.filter(pk=main.pk).update(series=series)
+    client.get(main.get_absolute_url())
+    with django_assert_num_queries(ARTICLE_QUERIES + 1):
+        html = client.get(main.get_absolute_url()).content.decode()
+    assert "The storm" in html and series.get_absolute_url() in html

@@ -6,11 +6,13 @@ axe-core comes from npm (package.json at the repository root; `npm ci`).
 """
 
 import datetime
+import re
 from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.factories import (
     ArticleFactory,
@@ -176,12 +178,12 @@ def test_keyboard_user_reaches_the_content_with_the_skip_link(page, newspaper):
     page.goto(newspaper["lead"].get_absolute_url())
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to content")
-    assert skip.evaluate("element => element === document.activeElement")
-    assert skip.is_visible()
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
     outline = skip.evaluate("element => getComputedStyle(element).outlineStyle")
     assert outline != "none"
     page.keyboard.press("Enter")
-    assert page.evaluate("location.hash") == "#main"
+    expect(page).to_have_url(re.compile(r"^[^#]*#main$"))  # location.hash == "#main"
 
 
 def test_site_works_without_javascript(browser, live_server, newspaper):
@@ -193,6 +195,8 @@ def test_site_works_without_javascript(browser, live_server, newspaper):
         page.get_by_role("button", name="Search").first.click()
         page.wait_for_url("**/search/?q=storms")
         page.get_by_role("link", name="Harbour wall repaired before winter storms").click()
-        assert page.locator("h1").inner_text() == "Harbour wall repaired before winter storms"
+        expect(page.locator("h1")).to_have_text(
+            "Harbour wall repaired before winter storms", use_inner_text=True
+        )
     finally:
         context.close()
