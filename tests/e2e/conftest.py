@@ -6,10 +6,14 @@ Content-Security-Policy violation of a script. `login(page, username)` signs in
 through the admin login form. Screenshots go to `test-artifacts/` (`artifacts`).
 """
 
+import functools
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from django.test import TransactionTestCase
 
 # Playwright's sync API runs an event loop; Django's ORM calls in the test are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -25,6 +29,36 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "correct-horse-battery-staple"  # tests.factories.UserFactory's password
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _requests_in_flight():
+    return [
+        thread
+        for thread in threading.enumerate()
+        if thread.name.endswith("(process_request_thread)") and thread.is_alive()
+    ]
+
+
+def _after_the_last_request(teardown):
+    """A page's timers and the beacon it sends when closed (presence, autosave) reach the
+    live server just as the test's tables are emptied; on PostgreSQL the request's reads
+    and TRUNCATE's locks then deadlock. The tables are emptied once the live server has
+    answered everything it was sent."""
+
+    @functools.wraps(teardown)
+    def wrapper(self):
+        deadline = time.monotonic() + 10
+        time.sleep(0.05)  # a beacon sent as its page closed is still on its way
+        while _requests_in_flight() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return teardown(self)
+
+    return wrapper
+
+
+TransactionTestCase._fixture_teardown = _after_the_last_request(
+    TransactionTestCase._fixture_teardown
+)
 
 
 def pytest_collection_modifyitems(items):
