@@ -327,6 +327,32 @@ class RedisServer:
         self.cleanup()
 
 
+def use_redis(settings, url):
+    """The site's cache on the Redis at `url`, as production sets it up, trying again at
+    once after a failure (`RETRY_AFTER` 0); what this process kept of the old cache is
+    forgotten."""
+    from django.core.cache import caches
+
+    from newsroom import caching
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.cache_backends.ResilientRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "test",
+            "OPTIONS": {"RETRY_AFTER": 0},
+        }
+    }
+    caches.close_all()
+    caching.forget_everything_in_this_process()
+
+
+def command_calls(client):
+    """Commands a Redis server has run so far, by name (INFO itself left out)."""
+    stats = client.info("commandstats")
+    return {name: stat["calls"] for name, stat in stats.items() if name != "cmdstat_info"}
+
+
 def manage(*args, env, timeout=300):
     """Run `manage.py` in a subprocess with APP_BASE_ENV plus `env`; raise with its output."""
     result = subprocess.run(

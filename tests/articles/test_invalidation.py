@@ -28,7 +28,14 @@ from tests.factories import (
     ImageFactory,
     SectionFactory,
 )
-from tests.servers import RedisServer, free_port, redis_available, wait_until
+from tests.servers import (
+    RedisServer,
+    command_calls,
+    free_port,
+    redis_available,
+    use_redis,
+    wait_until,
+)
 
 
 def served(client, path):
@@ -293,21 +300,6 @@ def test_no_value_of_one_request_reaches_another_readers_page(client, desk, sett
 # A failing cache is a miss ---------------------------------------------------------------
 
 
-def use_redis(settings, url):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "newsroom.cache_backends.ResilientRedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "failing",
-            "OPTIONS": {"RETRY_AFTER": 0},
-        }
-    }
-    from django.core.cache import caches
-
-    caches.close_all()
-    caching.forget_everything_in_this_process()
-
-
 @pytest.mark.slow
 def test_a_full_redis_is_a_miss_never_a_500(client, desk, settings, caplog):
     """Redis at its memory limit with no eviction refuses every write (OOM)."""
@@ -379,12 +371,6 @@ def test_a_change_the_log_lost_makes_older_entries_stale(client, desk, page_cach
 
 
 # Changes announced: a process asks Redis nothing while it hears of none ------------------
-
-
-def command_calls(server):
-    """Commands Redis has run so far, by name (INFO itself left out)."""
-    stats = server.info("commandstats")
-    return {name: stat["calls"] for name, stat in stats.items() if name != "cmdstat_info"}
 
 
 def change_from_another_process(keys, announce=True):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from articles import presence
 from tests.articles.desk import change_url
 from tests.factories import ArticleFactory, UserFactory
+from tests.servers import RedisServer, command_calls, free_port, use_redis
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
@@ -364,26 +365,13 @@ def test_change_list_marks_the_stories_being_edited_in_one_cache_read(client, an
 # -- On Redis, as in production ----------------------------------------------------------
 
 
-def use_cache(settings, location):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "newsroom.cache_backends.ResilientRedisCache",
-            "LOCATION": location,
-            "KEY_PREFIX": "presence-test",
-            "OPTIONS": {"RETRY_AFTER": 0},
-        }
-    }
-
-
 @pytest.mark.slow
 def test_on_redis_a_page_of_stories_is_one_mget_and_entries_carry_a_ttl(settings, ana, ben):
     import redis as redis_py
 
-    from tests.servers import RedisServer
-
     server = RedisServer().start()
     try:
-        use_cache(settings, server.url(0))
+        use_redis(settings, server.url(0))
         presence.beat(3, ana, TAB_A, dirty=True)
         presence.beat(3, ben, TAB_B)
         assert [(p.name, p.dirty) for p in presence.on_story(3, exclude_user_id=ben.pk)] == [
@@ -394,7 +382,7 @@ def test_on_redis_a_page_of_stories_is_one_mget_and_entries_carry_a_ttl(settings
         assert 0 < direct.ttl(key) <= presence.TTL + 1
 
         def calls(command):
-            return direct.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0)
+            return command_calls(direct).get(f"cmdstat_{command}", 0)
 
         before = {command: calls(command) for command in ("mget", "get")}
         found = presence.editing(range(1, 51), exclude_user_id=ben.pk)
@@ -413,9 +401,7 @@ def test_on_redis_a_page_of_stories_is_one_mget_and_entries_carry_a_ttl(settings
 
 
 def test_with_the_cache_unreachable_the_heartbeat_still_answers(client, settings, ana):
-    from tests.servers import free_port
-
-    use_cache(settings, f"redis://127.0.0.1:{free_port()}/0")
+    use_redis(settings, f"redis://127.0.0.1:{free_port()}/0")
     article = ArticleFactory(draft=True)
     client.force_login(ana)
     response = heartbeat(client, article.pk, dirty="1")
