@@ -121,9 +121,10 @@ def site_env(env):
     }
 
 
-def db_worker(env, *args):
+def manage_process(env, *command):
+    """`manage.py <command>` in a process (and session) of its own, its output kept."""
     return subprocess.Popen(
-        [PYTHON, "manage.py", "db_worker", "--no-startup-delay", "--interval", "0.2", *args],
+        [PYTHON, "manage.py", *command],
         cwd=ROOT,
         env=app_environment(env),
         stdout=subprocess.PIPE,
@@ -131,6 +132,10 @@ def db_worker(env, *args):
         text=True,
         start_new_session=True,
     )
+
+
+def db_worker(env, *args):
+    return manage_process(env, "db_worker", "--no-startup-delay", "--interval", "0.2", *args)
 
 
 def healthz(env):
@@ -294,15 +299,7 @@ def test_rq_worker_runs_a_publishs_tasks_on_redis(sqlite_env, redis_server):
 
 
 def rqworker(env, *args):
-    return subprocess.Popen(
-        [PYTHON, "manage.py", "rqworker", "--with-scheduler", *args, "default"],
-        cwd=ROOT,
-        env=app_environment(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    return manage_process(env, "rqworker", "--with-scheduler", *args, "default")
 
 
 RQ_REGISTRIES = """
