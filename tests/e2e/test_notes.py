@@ -61,6 +61,7 @@ def test_an_editor_notes_a_mention_and_resolves_it_from_the_change_form(page, st
     assert "No notes yet." in panel.inner_text()
 
     page.get_by_label("Add a note").fill("@ana can you check the union's figures?")
+    page.evaluate("window.scrollTo(0, 300)")
     with page.expect_navigation():
         page.get_by_role("button", name="Add note").click()
     assert page.url.endswith(f"/{story.pk}/change/#desk-notes")
@@ -72,12 +73,15 @@ def test_an_editor_notes_a_mention_and_resolves_it_from_the_change_form(page, st
     assert mention.inner_text() == "@ana" and mention.get_attribute("title") == "Ana Ruiz"
     assert panel.locator(".desk-notes-count").inner_text() == "1 open"
 
-    # On a desktop the panel is beside the form, and nothing scrolls sideways.
+    # On a desktop the panel is beside the form, and nothing scrolls sideways. Measured
+    # from the top of the page: the panel is sticky, so wherever the browser left the
+    # page after the jump to #desk-notes (it may keep the scroll of the page the button
+    # was on), the panel sits 12 px from the top of the window and the form anywhere.
+    page.evaluate("window.scrollTo(0, 0)")
     boxes = layout(page)
     assert boxes["panel"]["left"] >= boxes["form"]["right"] - 1
     assert boxes["panel"]["top"] < boxes["form"]["top"] + 200
     assert no_sideways_scroll(page)
-    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(artifacts / "notes-desktop.png"))
     # Further down the story, the notes are still in view.
     page.evaluate("window.scrollTo(0, 1400)")
