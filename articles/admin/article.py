@@ -159,6 +159,7 @@ class ArticleAdmin(
             "js/admin-tags.js",
             "js/admin-presence.js",
             "js/admin-autosave.js",
+            "js/admin-notes.js",
         ]
 
     def view_on_site(self, obj):

@@ -4,6 +4,7 @@
 import datetime
 import io
 import json
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -348,6 +349,23 @@ def test_mentions_are_highlighted_and_everything_is_escaped(client, people, own_
     assert '<mark class="desk-note-mention" title="Ana Ruiz">@ana</mark>.<br>' in page
     assert "Second line &lt;b&gt;bold&lt;/b&gt; @nobody" in page
     assert "<b>bold</b>" not in page
+
+
+def test_the_panel_offers_exactly_the_desks_people_to_mention(client, people, own_story):
+    """The page hands admin-notes.js whom it may offer as the note is typed: the desk's
+    people (not a moderator, a reader or a closed account), their names escaped."""
+    UserFactory(username="quote", first_name='Jo "<b>', last_name="O'Neil", groups=["Editor"])
+    client.force_login(people["editor"])
+    page = client.get(change_url(own_story)).content.decode()
+    offered = re.findall(r'<li data-mention="([^"]*)" data-name="([^"]*)">', page)
+    assert offered == [
+        ("ana", "Ana Ruiz"),
+        ("ben.k", ""),
+        ("editor", ""),
+        ("quote", "Jo &quot;&lt;b&gt; O&#x27;Neil"),
+        ("reporter", ""),
+    ]
+    assert "js/admin-notes.js" in page
 
 
 # -- Notes stay on the desk -----------------------------------------------------------

@@ -3,6 +3,8 @@ of the change form, the reporter is told, the note is resolved and folds away; t
 sits beside the form on a desktop and under it on a phone, fits both, and axe-core finds
 nothing wrong with it in light or dark."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -125,6 +127,89 @@ def test_an_editor_notes_a_mention_and_resolves_it_from_the_change_form(page, st
     assert note.resolved_by.username == "editor"
     assert list(Notification.objects.values_list("recipient__username", "verb")) == [
         ("ana", "mentioned")
+    ]
+
+
+def test_typing_an_at_offers_the_people_to_mention(page, story, artifacts):
+    UserFactory(username="ravi", first_name="Ravi", last_name="Anand", groups=["Reporter"])
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, "editor")
+    page.goto(f"/admin/articles/article/{story.pk}/change/")
+    note = page.get_by_role("textbox", name="Add a note")
+    listbox = page.get_by_role("listbox", name="People to mention")
+    options = listbox.get_by_role("option")
+    status = page.locator(".desk-note-form [role=status]")
+    expect(listbox).to_be_hidden()
+
+    # "@a": Ana by her username, Ravi by his surname; Edith Stone (@editor) is not offered.
+    note.press_sequentially("Can @a")
+    expect(options).to_have_text(["@ana Ana Ruiz", "@ravi Ravi Anand"])
+    expect(note).to_have_attribute("aria-controls", "id_note-text-mentions")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    expect(note).to_have_attribute("aria-activedescendant", options.first.get_attribute("id"))
+    expect(status).to_have_text("2 people to mention: up and down to choose, Enter to write it.")
+    page.screenshot(path=str(artifacts / "notes-mention-offered.png"))
+    axe_on_the_panel(page, "mentions offered, light")
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path=str(artifacts / "notes-mention-offered-dark.png"))
+    axe_on_the_panel(page, "mentions offered, dark")
+    page.emulate_media(color_scheme="light")
+
+    # The arrows go round; Enter writes the chosen one in place of what was typed.
+    note.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    note.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    note.press("ArrowUp")
+    note.press("ArrowUp")
+    note.press("Enter")
+    expect(note).to_have_value("Can @ana ")
+    expect(listbox).to_be_hidden()
+    expect(note).not_to_have_attribute("aria-activedescendant", re.compile(".*"))
+    expect(note).to_be_focused()
+
+    # Tab writes it too, and keeps the focus in the note; a surname finds Ravi.
+    note.press_sequentially("check the figures with @Ana")
+    expect(options).to_have_text(["@ana Ana Ruiz", "@ravi Ravi Anand"])
+    note.press("ArrowDown")
+    note.press("Tab")
+    expect(note).to_have_value("Can @ana check the figures with @ravi ")
+    expect(note).to_be_focused()
+
+    # A name nobody has is said, not offered; an e-mail address offers nothing.
+    note.press_sequentially("and @zz")
+    expect(listbox).to_be_hidden()
+    expect(status).to_have_text("Nobody on the desk is called @zz.")
+    note.press_sequentially(" or press@ed")
+    expect(listbox).to_be_hidden()
+    # Escape closes the list and leaves the text as typed.
+    note.press_sequentially(" @ed")
+    expect(options).to_have_text(["@editor Edith Stone"])
+    note.press("Escape")
+    expect(listbox).to_be_hidden()
+    expect(note).to_have_value("Can @ana check the figures with @ravi and @zz or press@ed @ed")
+
+    # A click on a person writes them too.
+    note.fill("")
+    note.press_sequentially("thanks @")
+    expect(options).to_have_count(3)
+    options.filter(has_text="Ravi Anand").click()
+    expect(note).to_have_value("thanks @ravi ")
+    expect(note).to_be_focused()
+
+    note.fill("Can @a")
+    note.press_sequentially("n")
+    note.press("Enter")
+    note.press_sequentially("check the figures with @rav")
+    note.press("Enter")
+    expect(note).to_have_value("Can @ana check the figures with @ravi ")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add note").click()
+    expect(page.locator(".messagelist")).to_contain_text("Told: @ana, @ravi.")
+    page.goto("about:blank")
+    assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == [
+        "ana",
+        "ravi",
     ]
 
 
