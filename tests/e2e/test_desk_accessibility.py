@@ -1,7 +1,8 @@
 """The desk's own pages in Chromium (issue 16, item 9): axe-core finds no WCAG 2.2 AA
 violation on the dashboard, the article list, the add and change forms, the budget and
 the image library, on a phone and a desktop, light and dark; a keyboard walk of the
-article form stops only on controls with a visible focus indicator; the dashboard uses
+article form, on a desktop and a phone, stops only on controls with a visible focus
+indicator; the dashboard uses
 the width of a wide screen and no admin page asks for something that is not there."""
 
 import datetime
@@ -206,12 +207,21 @@ REACHABLE = """() => [...document.querySelectorAll(
 
 
 @pytest.mark.parametrize(
-    ("form", "scheme"), [("change form", "light"), ("change form", "dark"), ("add form", "light")]
+    ("form", "scheme", "viewport"),
+    [
+        ("change form", "light", DESKTOP),
+        ("change form", "dark", DESKTOP),
+        ("add form", "light", DESKTOP),
+        # A phone with a keyboard (a tablet's, or switch access): the same stops, each seen.
+        ("change form", "dark", PHONE),
+        ("add form", "light", PHONE),
+    ],
+    ids=["change-light", "change-dark", "add-light", "change-dark-phone", "add-light-phone"],
 )
 def test_a_keyboard_walk_of_the_article_form_sees_every_stop(
-    browser, live_server, desk, form, scheme, artifacts
+    browser, live_server, desk, form, scheme, viewport, artifacts
 ):
-    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, color_scheme=scheme)
+    context = browser.new_context(base_url=live_server.url, viewport=viewport, color_scheme=scheme)
     page = context.new_page()
     try:
         login(page, "editor")
@@ -230,7 +240,10 @@ def test_a_keyboard_walk_of_the_article_form_sees_every_stop(
                     unseen.append(
                         (element.evaluate("(e) => e.outerHTML.slice(0, 120)"), changed, outline)
                     )
-                    name = f"desk-unseen-focus-{form[:3]}-{scheme}-{len(unseen)}.png"
+                    name = (
+                        f"desk-unseen-focus-{form[:3]}-{scheme}-{viewport['width']}"
+                        f"-{len(unseen)}.png"
+                    )
                     page.screenshot(path=str(artifacts / name))
             elif stops:
                 break  # back at the page itself, or at a stop already seen: round once
