@@ -1,7 +1,7 @@
 // Mentions in desk notes: typing "@" and the start of a name offers the people the note
-// can tell (the panel's own "Who can be mentioned" list, so nothing is fetched), as an
-// list the note's box controls: the arrow keys move through them, Enter or Tab writes "@username ",
-// Escape closes the list and leaves the text as typed. Without the script the list is
+// can tell (the panel's own "Who can be mentioned" list, so nothing is fetched), in a
+// list under the note's box: the arrow keys move through it, Enter or Tab writes
+// "@username ", Escape closes it and leaves the text as typed. Without the script the list is
 // there to read and a mention is written by hand; the server finds mentions either way.
 // Loaded as a file (no inline script: strict CSP).
 ;(() => {
@@ -68,14 +68,7 @@
       start = mention.at
       const q = mention.query.toLowerCase()
       matches = people
-        .filter(
-          (person) =>
-            person.username.toLowerCase().startsWith(q) ||
-            person.name
-              .toLowerCase()
-              .split(/\s+/)
-              .some((word) => word.startsWith(q)),
-        )
+        .filter((person) => person.words.some((word) => word.startsWith(q)))
         .slice(0, SHOWN)
       if (!matches.length) {
         close()
@@ -140,10 +133,14 @@
   function start() {
     const textarea = document.querySelector(".desk-note-form textarea")
     const listed = document.querySelectorAll(".desk-notes-people [data-mention]")
-    const people = Array.from(listed, (item) => ({
-      username: item.dataset.mention,
-      name: item.dataset.name || "",
-    }))
+    const people = Array.from(listed, (item) => {
+      const username = item.dataset.mention
+      const name = item.dataset.name || ""
+      // What a typed name is matched against, made once: the username and each word
+      // of the full name, in lower case.
+      const words = [username, ...name.split(/\s+/)].filter(Boolean).map((w) => w.toLowerCase())
+      return { username, name, words }
+    })
     if (textarea && people.length) setUp(textarea, people)
   }
 
